@@ -11,6 +11,7 @@
 //! - [`config`]: one table of `redis.conf` directives.
 //! - [`persistence`]: RDB encoding/decoding and the fork-free snapshot.
 
+pub mod core;
 pub mod util;
 pub mod resp;
 pub mod types;
@@ -20,3 +21,62 @@ pub mod client;
 pub mod server;
 pub mod config;
 pub mod persistence;
+pub mod logging;
+
+/// The Redis version oxidis is compatible with, reported to clients.
+pub const REDIS_VERSION: &str = "7.0.15";
+/// oxidis's own version.
+pub const OXIDIS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `redis-server`'s `main()`: argv and config, logging, load, then the loop. Returns the
+/// process exit code.
+pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
+    let startup = match config::parse_argv(&argv[1..]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    if startup.show_version {
+        println!("{}", version_line());
+        return 0;
+    }
+    if startup.show_help {
+        eprintln!("{}", config::USAGE);
+        return 0;
+    }
+    let mut cfg = config::Config::default();
+    if let Err(e) = cfg.load_str(&startup.config_text) {
+        eprintln!("{e}");
+        return 1;
+    }
+    logging::init(&cfg);
+    log::warn!("oxidis (Redis {REDIS_VERSION} compatible) version={OXIDIS_VERSION}, bits=64, pid={}, just started", std::process::id());
+    if startup.config_path.is_none() {
+        log::warn!("Warning: no config file specified, using the default config. In order to specify a config file use oxidis-server /path/to/redis.conf");
+    }
+    let mut core = core::Core::new(cfg);
+    core.config_file = startup.config_path.clone();
+    core.executable = argv.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut srv = match server::Server::new(core) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("{e}");
+            return 1;
+        }
+    };
+    log::info!("Ready to accept connections tcp");
+    match srv.run() {
+        Ok(()) => 0,
+        Err(e) => {
+            log::error!("{e}");
+            1
+        }
+    }
+}
+
+/// What `--version` prints.
+pub fn version_line() -> String {
+    format!("oxidis server v={OXIDIS_VERSION} redis_version={REDIS_VERSION} bits=64")
+}

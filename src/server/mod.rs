@@ -1,1 +1,381 @@
-//! TODO
+//! The event loop: one thread, one mio `Poll`, owning every client and the whole keyspace.
+//!
+//! Each iteration: poll → accept / read every ready socket until `WouldBlock` → parse and
+//! execute every complete request → apply queued effects → `before_sleep` (write replies
+//! directly; register `WRITABLE` only for clients whose write was short) → cron at `hz`.
+//! Signals (SIGTERM, SIGINT) arrive through a self-pipe registered in the same poll.
+
+mod cron;
+mod listener;
+
+use crate::client::{flags, Client, Conn};
+use crate::cmd::call;
+use crate::core::{now_ms, Core, Effect};
+use crate::resp::parse::Parsed;
+use listener::Listener;
+use log::{debug, info, warn};
+use mio::{Events, Interest, Poll, Token};
+use std::io;
+use std::time::Duration;
+
+/// Tokens at or above this are listeners and the signal pipe.
+const LISTENER_BASE: usize = usize::MAX / 2;
+const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+/// Read size per `read` call (PROTO_IOBUF_LEN).
+const IOBUF_LEN: usize = 16 * 1024;
+
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<Listener>,
+    pub core: Core,
+    signals: mio::net::UnixStream,
+    /// Clients with output produced since the last `before_sleep`.
+    pending_write: Vec<usize>,
+    /// Clients to close after this iteration.
+    to_close: Vec<usize>,
+    last_cron_ms: i64,
+}
+
+impl Server {
+    /// Binds the listeners configured in `core.config` and installs signal handlers.
+    pub fn new(core: Core) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let (sig_r, sig_w) = std::os::unix::net::UnixStream::pair()?;
+        sig_r.set_nonblocking(true)?;
+        sig_w.set_nonblocking(true)?;
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
+        }
+        let mut signals = mio::net::UnixStream::from_std(sig_r);
+        poll.registry().register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let mut s = Server {
+            poll,
+            listeners: Vec::new(),
+            core,
+            signals,
+            pending_write: Vec::new(),
+            to_close: Vec::new(),
+            last_cron_ms: now_ms(),
+        };
+        s.bind_listeners()?;
+        Ok(s)
+    }
+
+    fn bind_listeners(&mut self) -> io::Result<()> {
+        let mut ls = listener::bind_all(&self.core.config)?;
+        for (i, l) in ls.iter_mut().enumerate() {
+            l.register(self.poll.registry(), Token(LISTENER_BASE + i))?;
+        }
+        self.core.tcp_port = ls.iter().find_map(|l| l.port()).unwrap_or(0);
+        self.listeners = ls;
+        Ok(())
+    }
+
+    /// The TCP port actually bound (useful with `--port 0`).
+    pub fn port(&self) -> u16 {
+        self.core.tcp_port
+    }
+
+    /// Runs until SHUTDOWN or a signal.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let hz = self.core.config.hz.clamp(1, 500) as i64;
+            let period = 1000 / hz;
+            let wait = (self.last_cron_ms + period - now_ms()).clamp(0, period);
+            match self.poll.poll(&mut events, Some(Duration::from_millis(wait as u64))) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            for ev in events.iter() {
+                let t = ev.token();
+                if t == SIGNAL_TOKEN {
+                    self.on_signal();
+                } else if t.0 >= LISTENER_BASE {
+                    self.accept(t.0 - LISTENER_BASE);
+                } else {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        self.on_readable(t.0);
+                    }
+                    if ev.is_writable() {
+                        self.pending_write.push(t.0);
+                    }
+                }
+            }
+            self.apply_effects();
+            self.before_sleep();
+            let now = now_ms();
+            if now - self.last_cron_ms >= period {
+                self.last_cron_ms = now;
+                cron::run(self, now);
+            }
+            if let Some(req) = self.core.shutdown.take() {
+                if self.prepare_shutdown(req) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn on_signal(&mut self) {
+        let mut buf = [0u8; 64];
+        let mut n = 0;
+        while let Ok(k) = self.signals.read_nb(&mut buf) {
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        if n > 0 {
+            warn!("Received SIGTERM scheduling shutdown...");
+            self.core.shutdown = Some(Default::default());
+        }
+    }
+
+    fn accept(&mut self, idx: usize) {
+        loop {
+            let Some(l) = self.listeners.get_mut(idx) else { return };
+            let (conn, addr, laddr) = match l.accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.new_client(conn, addr, laddr);
+        }
+    }
+
+    fn new_client(&mut self, mut conn: Conn, addr: String, laddr: String) {
+        let core = &mut self.core;
+        let unix = matches!(conn, Conn::Unix(_));
+        if core.clients.len() >= core.config.maxclients as usize {
+            // Best effort, as Redis: the error is written once and the socket dropped.
+            let _ = conn.write(b"-ERR max number of clients reached\r\n");
+            core.stats.rejected_connections += 1;
+            return;
+        }
+        if let Conn::Tcp(s) = &conn {
+            let _ = s.set_nodelay(true);
+            if core.config.tcp_keepalive > 0 {
+                let sock = socket2::SockRef::from(s);
+                let ka = socket2::TcpKeepalive::new()
+                    .with_time(Duration::from_secs(core.config.tcp_keepalive as u64));
+                let _ = sock.set_tcp_keepalive(&ka);
+            }
+        }
+        let token = core.clients.vacant();
+        if let Err(e) = self.poll.registry().register(conn.source(), Token(token), Interest::READABLE) {
+            warn!("Error registering fd event for the new client: {e}");
+            core.clients.release_unused(token);
+            return;
+        }
+        let id = core.next_client_id;
+        core.next_client_id += 1;
+        core.stats.connections_received += 1;
+        let mut c = Box::new(Client::new(id, token, conn, addr, laddr, now_ms()));
+        if unix {
+            c.flags |= flags::UNIX;
+        }
+        c.authenticated = core.config.requirepass.is_none();
+        debug!("Accepted {}", c.addr);
+        core.clients.insert(c);
+    }
+
+    /// Reads everything available, then executes every complete request.
+    fn on_readable(&mut self, token: usize) {
+        let Some(mut c) = self.core.clients.take(token) else { return };
+        let mut closed = false;
+        loop {
+            let want = c.parser.pending_big_bulk(c.qbuf.len()).unwrap_or(0).max(IOBUF_LEN);
+            let len = c.qbuf.len();
+            c.qbuf.reserve(want);
+            let cap = c.qbuf.capacity();
+            c.qbuf.resize(cap, 0);
+            match c.conn.read(&mut c.qbuf[len..]) {
+                Ok(0) => {
+                    c.qbuf.truncate(len);
+                    closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    c.qbuf.truncate(len + n);
+                    self.core.stats.net_input_bytes += n as u64;
+                    if c.qbuf.len() - c.qpos > self.core.config.client_query_buffer_limit as usize {
+                        warn!("Closing client that reached max query buffer length: {}", c.addr);
+                        closed = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    c.qbuf.truncate(len);
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => c.qbuf.truncate(len),
+                Err(e) => {
+                    c.qbuf.truncate(len);
+                    debug!("Reading from client: {e}");
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        self.process_input(&mut c);
+        if closed {
+            c.flags |= flags::CLOSE_ASAP;
+        }
+        self.core.clients.put(c);
+        self.pending_write.push(token);
+    }
+
+    /// Parses and runs every complete request in the client's query buffer.
+    fn process_input(&mut self, c: &mut Client) {
+        let qbuf = std::mem::take(&mut c.qbuf);
+        let max_bulk = self.core.config.proto_max_bulk_len;
+        while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP) {
+            let auth = c.authenticated;
+            match c.parser.parse(&qbuf, c.qpos, auth, max_bulk) {
+                Ok(None) => break,
+                Ok(Some((kind, end))) => {
+                    c.qpos = end;
+                    let keep_going = match kind {
+                        Parsed::Multibulk => {
+                            let ranges = std::mem::take(&mut c.parser.args);
+                            let argv: Vec<&[u8]> = ranges.iter().map(|&(s, e)| &qbuf[s..e]).collect();
+                            let r = call::process(&mut self.core, c, &argv);
+                            c.parser.args = ranges;
+                            r
+                        }
+                        Parsed::Inline => {
+                            let owned = std::mem::take(&mut c.parser.inline_args);
+                            let argv: Vec<&[u8]> = owned.iter().map(|a| a.as_slice()).collect();
+                            call::process(&mut self.core, c, &argv)
+                        }
+                    };
+                    if !keep_going {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    debug!("Protocol error ({}) from client: {}", e.0, c.addr);
+                    let mut msg = b"ERR ".to_vec();
+                    msg.extend_from_slice(e.0.as_bytes());
+                    c.out.error(&msg);
+                    self.core.stats.error_replies += 1;
+                    *self.core.stats.errorstats.entry(b"ERR".to_vec()).or_insert(0) += 1;
+                    c.flags |= flags::CLOSE_AFTER_REPLY;
+                    break;
+                }
+            }
+        }
+        let mut qbuf = qbuf;
+        if c.qpos > 0 {
+            qbuf.drain(..c.qpos);
+            c.parser.shift(c.qpos);
+            c.qpos = 0;
+        }
+        if qbuf.is_empty() && qbuf.capacity() > 64 * 1024 {
+            qbuf = Vec::new();
+        }
+        c.qbuf = qbuf;
+    }
+
+    /// Applies what commands queued for other clients.
+    fn apply_effects(&mut self) {
+        for e in std::mem::take(&mut self.core.effects) {
+            match e {
+                Effect::Kill(t) => {
+                    if let Some(c) = self.core.clients.get_mut(t) {
+                        c.flags |= flags::CLOSE_AFTER_REPLY;
+                        self.pending_write.push(t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes pending replies directly; registers `WRITABLE` only where a write was short.
+    fn before_sleep(&mut self) {
+        let mut tokens = std::mem::take(&mut self.pending_write);
+        tokens.sort_unstable();
+        tokens.dedup();
+        for t in tokens.iter().copied() {
+            let Some(c) = self.core.clients.get_mut(t) else { continue };
+            if c.has(flags::CLOSE_ASAP) {
+                self.to_close.push(t);
+                continue;
+            }
+            match c.flush(&mut self.core.stats.net_output_bytes) {
+                Ok(true) => {
+                    if c.has(flags::CLOSE_AFTER_REPLY) {
+                        self.to_close.push(t);
+                    } else if c.writable_registered {
+                        c.writable_registered = false;
+                        let _ = self.poll.registry().reregister(
+                            c.conn.source(),
+                            Token(t),
+                            Interest::READABLE,
+                        );
+                    }
+                }
+                Ok(false) => {
+                    if !c.writable_registered {
+                        c.writable_registered = true;
+                        let _ = self.poll.registry().reregister(
+                            c.conn.source(),
+                            Token(t),
+                            Interest::READABLE | Interest::WRITABLE,
+                        );
+                    }
+                }
+                Err(e) => {
+                    debug!("Error writing to client: {e}");
+                    self.to_close.push(t);
+                }
+            }
+        }
+        tokens.clear();
+        self.pending_write = tokens;
+        for t in std::mem::take(&mut self.to_close) {
+            self.close_client(t);
+        }
+    }
+
+    /// Closes a client and forgets every reference to it.
+    pub fn close_client(&mut self, token: usize) {
+        let Some(mut c) = self.core.clients.take(token) else { return };
+        let _ = self.poll.registry().deregister(c.conn.source());
+        self.core.monitors.retain(|&t| t != token);
+        crate::cmd::transaction::unwatch_all(&mut self.core, &mut c);
+        debug!("Client closed connection {}", c.addr);
+        self.core.clients.release(token);
+    }
+
+    /// Handles a shutdown request; false when it was aborted and the server goes on.
+    fn prepare_shutdown(&mut self, _req: crate::core::ShutdownRequest) -> bool {
+        info!("User requested shutdown...");
+        for t in self.core.clients.tokens() {
+            if let Some(c) = self.core.clients.get_mut(t) {
+                let _ = c.flush(&mut self.core.stats.net_output_bytes);
+            }
+        }
+        if let Some(path) = self.core.config.unixsocket.as_ref() {
+            let _ = std::fs::remove_file(path);
+        }
+        info!("Redis is now ready to exit, bye bye...");
+        true
+    }
+}
+
+trait ReadNb {
+    fn read_nb(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl ReadNb for mio::net::UnixStream {
+    fn read_nb(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        io::Read::read(self, buf)
+    }
+}

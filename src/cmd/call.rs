@@ -1,0 +1,252 @@
+//! The one path every command takes: [`process`] runs Redis's gates in Redis's order
+//! (`processCommand`), then [`call`] runs the handler, turns an `Err` into exactly one error
+//! reply, and records stats and the slowlog. Clients, `EXEC` and (later) scripts and AOF
+//! replay all go through [`call`].
+
+use super::error::{self, Error};
+use super::{flag, CmdResult, Command};
+use crate::client::{flags, Client, Queued, ReplyMode};
+use crate::core::{now_us, Core, SlowEntry};
+use crate::db::keyspace::{Db, Entry};
+use crate::resp::Out;
+
+/// What a handler sees: the server state, its client, and the time the command started.
+pub struct Ctx<'a> {
+    pub core: &'a mut Core,
+    pub client: &'a mut Client,
+    /// Command start time (ms), read once per command as Redis's `commandTimeSnapshot`.
+    pub now: i64,
+    pub cmd: &'static Command,
+}
+
+impl Ctx<'_> {
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.core.dbs[self.client.db]
+    }
+
+    pub fn out(&mut self) -> &mut Out {
+        &mut self.client.out
+    }
+
+    /// The selected database and the reply buffer, borrowed together.
+    pub fn db_out(&mut self) -> (&mut Db, &mut Out) {
+        (&mut self.core.dbs[self.client.db], &mut self.client.out)
+    }
+
+    /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss, refreshes the LRU.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now;
+        let lru = Core::lru_clock(now);
+        let db = &mut self.core.dbs[self.client.db];
+        let expired = db.expire_if_needed(key, now);
+        if expired {
+            self.core.stats.expired_keys += 1;
+        }
+        match db.dict.get_mut(key) {
+            Some(e) => {
+                self.core.stats.keyspace_hits += 1;
+                e.lru = lru;
+                Some(e)
+            }
+            None => {
+                self.core.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// `lookupKeyWrite`: expires lazily, no hit/miss stats.
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let now = self.now;
+        let lru = Core::lru_clock(now);
+        let db = &mut self.core.dbs[self.client.db];
+        if db.expire_if_needed(key, now) {
+            self.core.stats.expired_keys += 1;
+        }
+        let e = db.dict.get_mut(key)?;
+        e.lru = lru;
+        Some(e)
+    }
+
+    /// Records that a write changed `key`: WATCH invalidation and the dirty counter
+    /// (Redis `signalModifiedKey` + `server.dirty++`). Every write handler calls it.
+    pub fn touched(&mut self, key: &[u8]) {
+        self.touched_n(key, 1);
+    }
+
+    /// As [`Ctx::touched`], counting `n` changes.
+    pub fn touched_n(&mut self, key: &[u8], n: u64) {
+        self.core.dirty += n;
+        let db = self.client.db;
+        self.core.key_modified(db, key);
+    }
+
+    /// The LRU clock now.
+    pub fn lru(&self) -> u32 {
+        Core::lru_clock(self.now)
+    }
+}
+
+/// Handler of a container called without a subcommand; arity makes it unreachable for
+/// well-formed requests, but `COMMAND`-style metadata needs a handler.
+pub fn container_without_sub(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let sub = argv.get(1).copied().unwrap_or(b"");
+    Err(Error::unknown_subcommand(sub, ctx.cmd.meta.name))
+}
+
+/// Runs one request from a client through every gate, then `call()`. Returns false when
+/// the client must stop processing input (it is closing).
+pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
+    if argv.is_empty() {
+        return true;
+    }
+    let now = crate::core::now_ms();
+    client.last_interaction_ms = now;
+    if client.reply_mode == ReplyMode::SkipNext {
+        client.reply_mode = ReplyMode::Skip;
+    }
+    // QUIT is answered before anything else (Redis 7.0 `processCommand`).
+    if argv[0].eq_ignore_ascii_case(b"quit") {
+        client.out.ok();
+        client.flags |= flags::CLOSE_AFTER_REPLY;
+        return false;
+    }
+    match gates(core, client, argv) {
+        Ok(id) => {
+            let cmd = core.registry.cmds[id];
+            if client.has(flags::MULTI) && !is_multi_control(cmd) {
+                client.multi.push(Queued { id, argv: argv.iter().map(|a| a.to_vec()).collect() });
+                client.out.raw(b"+QUEUED\r\n");
+            } else {
+                call(core, client, id, argv, now);
+            }
+        }
+        Err(e) => {
+            if client.has(flags::MULTI) {
+                client.flags |= flags::DIRTY_EXEC;
+            }
+            reply_error(core, client, &e);
+        }
+    }
+    if client.reply_mode == ReplyMode::Skip {
+        client.reply_mode = ReplyMode::On;
+    }
+    true
+}
+
+fn is_multi_control(cmd: &Command) -> bool {
+    matches!(cmd.meta.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+}
+
+/// The gates, in Redis's order. `Ok(id)` of the command to run.
+fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, Error> {
+    let reg = &core.registry;
+    let id = match reg.resolve(argv) {
+        None => return Err(Error::unknown_command(argv)),
+        Some(Err(())) => {
+            let top = reg.lookup(argv[0]).map(|i| reg.cmds[i].meta.name).unwrap_or("");
+            return Err(Error::unknown_subcommand(argv[1], top));
+        }
+        Some(Ok(id)) => id,
+    };
+    let cmd = reg.cmds[id];
+    let arity = cmd.meta.arity;
+    let argc = argv.len() as i32;
+    if (arity > 0 && arity != argc) || argc < -arity {
+        core.cmd_stats[id].rejected_calls += 1;
+        return Err(Error::wrong_args(cmd.meta.name));
+    }
+    if !client.authenticated && core.config.requirepass.is_some() && !cmd.has(flag::NO_AUTH) {
+        core.cmd_stats[id].rejected_calls += 1;
+        return Err(error::NOAUTH);
+    }
+    if client.has(flags::MULTI) && cmd.has(flag::NO_MULTI) {
+        core.cmd_stats[id].rejected_calls += 1;
+        return Err(error::NOT_IN_MULTI);
+    }
+    Ok(id)
+}
+
+/// Sends an error reply and counts it (rejected before `call`).
+fn reply_error(core: &mut Core, client: &mut Client, e: &Error) {
+    count_error(core, e);
+    if client.reply_mode == ReplyMode::On {
+        client.out.error(e.text());
+    }
+}
+
+fn count_error(core: &mut Core, e: &Error) {
+    core.stats.error_replies += 1;
+    *core.stats.errorstats.entry(e.code().to_vec()).or_insert(0) += 1;
+}
+
+/// Runs a resolved command: handler, error reply, stats, slowlog. Used by clients, EXEC
+/// and every other internal caller.
+pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now: i64) {
+    let cmd = core.registry.cmds[id];
+    let start = now_us();
+    let reply_start = client.out.buf.len();
+    let result = {
+        let mut ctx = Ctx { core, client, now, cmd };
+        (cmd.handler)(&mut ctx, argv)
+    };
+    let dur = (now_us() - start).max(0);
+    if let Err(e) = &result {
+        client.out.error(e.text());
+        count_error(core, e);
+        core.cmd_stats[id].failed_calls += 1;
+    }
+    // WATCH invalidations take effect before the next command of any client.
+    for t in std::mem::take(&mut core.cas_dirty) {
+        if t == client.token {
+            client.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = core.clients.get_mut(t) {
+            c.flags |= flags::DIRTY_CAS;
+        }
+    }
+    if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
+        client.out.buf.truncate(reply_start);
+    }
+    let st = &mut core.cmd_stats[id];
+    st.calls += 1;
+    st.usec += dur as u64;
+    core.stats.commands_processed += 1;
+    client.last_cmd = cmd.meta.name;
+    slowlog(core, client, cmd, argv, dur, now);
+}
+
+fn slowlog(core: &mut Core, client: &Client, cmd: &Command, argv: &[&[u8]], dur: i64, now: i64) {
+    let threshold = core.config.slowlog_log_slower_than;
+    if threshold < 0 || dur < threshold || cmd.has(flag::SKIP_SLOWLOG) {
+        return;
+    }
+    // Redis keeps at most 32 arguments, each at most 128 bytes.
+    let mut args: Vec<Vec<u8>> = Vec::new();
+    let keep = argv.len().min(32);
+    for (i, a) in argv.iter().take(keep).enumerate() {
+        if i == 31 && argv.len() > 32 {
+            args.push(format!("... ({} more arguments)", argv.len() - 31).into_bytes());
+            break;
+        }
+        if a.len() > 128 {
+            let mut v = a[..128].to_vec();
+            v.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
+            args.push(v);
+        } else {
+            args.push(a.to_vec());
+        }
+    }
+    let id = core.slowlog_next_id;
+    core.slowlog_next_id += 1;
+    core.slowlog.push_front(SlowEntry {
+        id,
+        time: now / 1000,
+        duration_us: dur,
+        argv: args,
+        addr: client.addr.clone(),
+        name: client.name.clone().unwrap_or_default(),
+    });
+    let max = core.config.slowlog_max_len.max(0) as usize;
+    core.slowlog.truncate(max);
+}

@@ -1,0 +1,101 @@
+//! Client-facing errors, with Redis's exact wording kept in this one file.
+//!
+//! Handlers return `Err(Error)`; `call()` turns it into exactly one `-...` reply and counts
+//! it in `INFO errorstats` under its code (the first word).
+
+use std::borrow::Cow;
+
+/// An error reply's full text, without the leading `-` (e.g. `ERR syntax error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(Cow<'static, [u8]>);
+
+pub type CmdResult = Result<(), Error>;
+
+impl Error {
+    pub const fn fixed(s: &'static str) -> Self {
+        Error(Cow::Borrowed(s.as_bytes()))
+    }
+
+    pub fn owned(v: Vec<u8>) -> Self {
+        Error(Cow::Owned(v))
+    }
+
+    /// `ERR <msg>`.
+    pub fn err(msg: impl AsRef<[u8]>) -> Self {
+        let mut v = b"ERR ".to_vec();
+        v.extend_from_slice(msg.as_ref());
+        Error(Cow::Owned(v))
+    }
+
+    pub fn text(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The error code used by `INFO errorstats` (`ERR`, `WRONGTYPE`, ...).
+    pub fn code(&self) -> &[u8] {
+        let t = self.text();
+        &t[..t.iter().position(|&c| c == b' ').unwrap_or(t.len())]
+    }
+
+    pub fn wrong_args(name: &str) -> Self {
+        Error::err(format!("wrong number of arguments for '{name}' command"))
+    }
+
+    /// `unknown command 'x', with args beginning with: 'a' 'b' ` (Redis caps each part at 128 bytes).
+    pub fn unknown_command(argv: &[&[u8]]) -> Self {
+        let mut v = b"ERR unknown command '".to_vec();
+        v.extend_from_slice(&argv[0][..argv[0].len().min(128)]);
+        v.extend_from_slice(b"', with args beginning with: ");
+        let mut args: Vec<u8> = Vec::new();
+        for a in &argv[1..] {
+            if args.len() >= 128 {
+                break;
+            }
+            let room = 128 - args.len();
+            args.push(b'\'');
+            args.extend_from_slice(&a[..a.len().min(room)]);
+            args.extend_from_slice(b"' ");
+        }
+        v.extend_from_slice(&args);
+        Error::owned(v)
+    }
+
+    pub fn unknown_subcommand(sub: &[u8], container: &str) -> Self {
+        let mut v = b"ERR unknown subcommand '".to_vec();
+        v.extend_from_slice(&sub[..sub.len().min(128)]);
+        v.extend_from_slice(format!("'. Try {} HELP.", container.to_ascii_uppercase()).as_bytes());
+        Error::owned(v)
+    }
+
+    pub fn invalid_expire(cmd: &str) -> Self {
+        Error::err(format!("invalid expire time in '{cmd}' command"))
+    }
+}
+
+pub const WRONGTYPE: Error =
+    Error::fixed("WRONGTYPE Operation against a key holding the wrong kind of value");
+pub const NOT_INTEGER: Error = Error::fixed("ERR value is not an integer or out of range");
+pub const NOT_FLOAT: Error = Error::fixed("ERR value is not a valid float");
+pub const SYNTAX: Error = Error::fixed("ERR syntax error");
+pub const NO_SUCH_KEY: Error = Error::fixed("ERR no such key");
+pub const INDEX_OUT_OF_RANGE: Error = Error::fixed("ERR index out of range");
+pub const OVERFLOW: Error = Error::fixed("ERR increment or decrement would overflow");
+pub const DB_INDEX: Error = Error::fixed("ERR DB index is out of range");
+pub const NOAUTH: Error = Error::fixed("NOAUTH Authentication required.");
+pub const WRONGPASS: Error =
+    Error::fixed("WRONGPASS invalid username-password pair or user is disabled.");
+pub const STRING_TOO_LONG: Error =
+    Error::fixed("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+pub const NESTED_MULTI: Error = Error::fixed("ERR MULTI calls can not be nested");
+pub const EXEC_NO_MULTI: Error = Error::fixed("ERR EXEC without MULTI");
+pub const DISCARD_NO_MULTI: Error = Error::fixed("ERR DISCARD without MULTI");
+pub const WATCH_IN_MULTI: Error = Error::fixed("ERR WATCH inside MULTI is not allowed");
+pub const EXECABORT: Error =
+    Error::fixed("EXECABORT Transaction discarded because of previous errors.");
+pub const NOT_IN_MULTI: Error = Error::fixed("ERR Command not allowed inside a transaction");
+pub const SAME_OBJECT: Error = Error::fixed("ERR source and destination objects are the same");
+pub const OOM: Error = Error::fixed("OOM command not allowed when used memory > 'maxmemory'.");
+pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in memory");
+pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
+pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");

@@ -1,0 +1,176 @@
+//! Key positions from Redis 7 key specs (`getKeysUsingKeySpecs`): the generated metadata
+//! carries each command's key specs; this interprets them for `COMMAND GETKEYS` and for
+//! anything else that needs a command's keys (WATCH-style checks, cluster-free routing).
+
+use super::Meta;
+
+/// A parsed RESP3 value of the trusted metadata blobs.
+#[derive(Debug)]
+enum V<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+    List(Vec<V<'a>>),
+    Map(Vec<(V<'a>, V<'a>)>),
+}
+
+fn parse(b: &[u8]) -> (V<'_>, usize) {
+    let le = b.iter().position(|&c| c == b'\r').unwrap_or(b.len());
+    let body = &b[1.min(b.len())..le];
+    let n: i64 = std::str::from_utf8(body).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut p = (le + 2).min(b.len());
+    match b.first() {
+        Some(b'*') | Some(b'~') => {
+            let mut v = Vec::new();
+            for _ in 0..n {
+                let (x, k) = parse(&b[p..]);
+                p += k;
+                v.push(x);
+            }
+            (V::List(v), p)
+        }
+        Some(b'%') => {
+            let mut v = Vec::new();
+            for _ in 0..n {
+                let (k, a) = parse(&b[p..]);
+                p += a;
+                let (x, c) = parse(&b[p..]);
+                p += c;
+                v.push((k, x));
+            }
+            (V::Map(v), p)
+        }
+        Some(b'$') => {
+            let end = (p + n as usize).min(b.len());
+            (V::Str(&b[p..end]), (end + 2).min(b.len()))
+        }
+        Some(b':') => (V::Int(n), p),
+        _ => (V::Str(body), p),
+    }
+}
+
+impl<'a> V<'a> {
+    fn get(&self, k: &str) -> Option<&V<'a>> {
+        match self {
+            V::Map(m) => m.iter().find(|(a, _)| matches!(a, V::Str(s) if *s == k.as_bytes())).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn int(&self, k: &str) -> i64 {
+        match self.get(k) {
+            Some(V::Int(i)) => *i,
+            _ => 0,
+        }
+    }
+    fn str(&self, k: &str) -> &'a [u8] {
+        match self.get(k) {
+            Some(V::Str(s)) => s,
+            _ => b"",
+        }
+    }
+}
+
+/// Keys of `argv` (indexes) with their key-spec flags, or empty when none / invalid.
+pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
+    let (specs, _) = parse(meta.key_specs);
+    let V::List(specs) = specs else { return Vec::new() };
+    let argc = argv.len() as i64;
+    let mut out = Vec::new();
+    for spec in &specs {
+        let flags: Vec<String> = match spec.get("flags") {
+            Some(V::List(l)) => l
+                .iter()
+                .filter_map(|f| match f {
+                    V::Str(s) => Some(String::from_utf8_lossy(s).into_owned()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let Some(bs) = spec.get("begin_search") else { continue };
+        let Some(bspec) = bs.get("spec") else { continue };
+        let first = match bs.str("type") {
+            b"index" => bspec.int("index"),
+            b"keyword" => {
+                let kw = bspec.str("keyword");
+                let from = bspec.int("startfrom");
+                let (start, end, step) = if from > 0 { (from, argc - 1, 1) } else { (argc + from, 1, -1) };
+                let mut found = None;
+                let mut i = start;
+                while i != end + step {
+                    if i >= argc || i < 1 {
+                        break;
+                    }
+                    if argv[i as usize].eq_ignore_ascii_case(kw) {
+                        found = Some(i + 1);
+                        break;
+                    }
+                    i += step;
+                }
+                match found {
+                    Some(f) => f,
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        let Some(fk) = spec.get("find_keys") else { continue };
+        let Some(fspec) = fk.get("spec") else { continue };
+        let (first, last, step) = match fk.str("type") {
+            b"range" => {
+                let lastkey = fspec.int("lastkey");
+                let limit = fspec.int("limit");
+                let last = if lastkey >= 0 {
+                    first + lastkey
+                } else if limit <= 1 {
+                    argc + lastkey
+                } else {
+                    first + ((argc - first) / limit + lastkey)
+                };
+                (first, last, fspec.int("keystep").max(1))
+            }
+            b"keynum" => {
+                let idx = first + fspec.int("keynumidx");
+                let Some(n) = argv.get(idx as usize).and_then(|a| crate::util::num::parse_i64(a)) else {
+                    return Vec::new();
+                };
+                if n < 0 {
+                    return Vec::new();
+                }
+                let f = first + fspec.int("firstkey");
+                let step = fspec.int("keystep").max(1);
+                (f, f + (n - 1) * step, step)
+            }
+            _ => continue,
+        };
+        let mut i = first;
+        while i <= last {
+            if i >= argc || i < 1 {
+                return if flags.iter().any(|f| f == "INCOMPLETE") { out } else { Vec::new() };
+            }
+            out.push((i as usize, flags.clone()));
+            i += step;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::meta;
+
+    fn keys(m: &Meta, args: &[&str]) -> Vec<usize> {
+        let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        keys_of(m, &argv).into_iter().map(|(i, _)| i).collect()
+    }
+
+    #[test]
+    fn ranges_keynums_and_keywords() {
+        assert_eq!(keys(&meta::GET, &["get", "k"]), vec![1]);
+        assert_eq!(keys(&meta::MSET, &["mset", "a", "1", "b", "2"]), vec![1, 3]);
+        assert_eq!(keys(&meta::DEL, &["del", "a", "b", "c"]), vec![1, 2, 3]);
+        assert_eq!(keys(&meta::ZUNIONSTORE, &["zunionstore", "d", "2", "a", "b"]), vec![1, 3, 4]);
+        assert_eq!(keys(&meta::XREAD, &["xread", "count", "1", "streams", "a", "b", "0", "0"]), vec![4, 5]);
+        assert_eq!(keys(&meta::ZUNIONSTORE, &["zunionstore", "d", "x", "a"]), Vec::<usize>::new());
+    }
+}

@@ -1,0 +1,153 @@
+//! Server commands: COMMAND, INFO, CONFIG, DBSIZE, TIME, LASTSAVE, FLUSHDB, FLUSHALL,
+//! SWAPDB, SHUTDOWN, MONITOR, SLOWLOG, LATENCY, DEBUG, MEMORY.
+
+use super::args::is;
+use super::error::{self, Error};
+use super::introspect;
+use super::{meta, CmdResult, Command, Ctx};
+use crate::core::ShutdownRequest;
+use crate::resp::Out;
+
+/// Redis's `addReplyHelp`: a title line, the given lines, then the HELP entry, all as
+/// status replies.
+pub fn reply_help(out: &mut Out, name: &str, lines: &[&str]) {
+    out.array_len(lines.len() + 3);
+    out.simple(format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes());
+    for l in lines {
+        out.simple(l.as_bytes());
+    }
+    out.simple(b"HELP");
+    out.simple(b"    Prints this help.");
+}
+
+/// DBSIZE
+fn dbsize(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
+    let n = ctx.db().len() as i64;
+    ctx.out().int(n);
+    Ok(())
+}
+
+/// TIME
+fn time(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
+    let us = crate::core::now_us();
+    let out = ctx.out();
+    out.array_len(2);
+    out.bulk_int(us / 1_000_000);
+    out.bulk_int(us % 1_000_000);
+    Ok(())
+}
+
+/// LASTSAVE
+fn lastsave(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
+    let t = ctx.core.lastsave;
+    ctx.out().int(t);
+    Ok(())
+}
+
+/// Parses the optional ASYNC|SYNC of FLUSHDB/FLUSHALL.
+fn flush_mode(argv: &[&[u8]]) -> CmdResult {
+    match argv.len() {
+        1 => Ok(()),
+        2 if is(argv[1], "async") || is(argv[1], "sync") => Ok(()),
+        _ => Err(error::SYNTAX),
+    }
+}
+
+/// FLUSHDB [ASYNC|SYNC]
+fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    flush_mode(argv)?;
+    let db = ctx.client.db;
+    let n = ctx.core.dbs[db].flush();
+    ctx.core.dirty += n as u64;
+    ctx.core.db_modified(Some(db));
+    ctx.out().ok();
+    Ok(())
+}
+
+/// FLUSHALL [ASYNC|SYNC]
+fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    flush_mode(argv)?;
+    let mut n = 0;
+    for db in ctx.core.dbs.iter_mut() {
+        n += db.flush();
+    }
+    // Redis counts FLUSHALL as at least one change so that save points trigger.
+    ctx.core.dirty += n as u64 + 1;
+    ctx.core.db_modified(None);
+    ctx.out().ok();
+    Ok(())
+}
+
+/// SWAPDB index1 index2
+fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let n = ctx.core.config.databases;
+    let a = super::args::int_or(argv[1], Error::err("invalid first DB index"))?;
+    let b = super::args::int_or(argv[2], Error::err("invalid second DB index"))?;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return Err(error::DB_INDEX);
+    }
+    let (a, b) = (a as usize, b as usize);
+    if a != b {
+        ctx.core.dbs.swap(a, b);
+        ctx.core.dbs[a].id = a;
+        ctx.core.dbs[b].id = b;
+        ctx.core.db_modified(Some(a));
+        ctx.core.db_modified(Some(b));
+    }
+    ctx.core.dirty += 1;
+    ctx.out().ok();
+    Ok(())
+}
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let mut req = ShutdownRequest::default();
+    let mut abort = false;
+    for a in &argv[1..] {
+        if is(a, "nosave") {
+            req.save = Some(false);
+        } else if is(a, "save") {
+            req.save = Some(true);
+        } else if is(a, "now") {
+            req.now = true;
+        } else if is(a, "force") {
+            req.force = true;
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    if abort {
+        if argv.len() != 2 {
+            return Err(error::SYNTAX);
+        }
+        // Shutdown is immediate in oxidis (nothing to wait for), so there is never one to abort.
+        return Err(Error::err("No shutdown in progress."));
+    }
+    ctx.core.shutdown = Some(req);
+    Ok(())
+}
+
+pub const COMMANDS: &[Command] = &[
+    Command::container_with(
+        &meta::COMMAND,
+        introspect::command,
+        &[
+            Command::new(&meta::COMMAND_COUNT, introspect::count),
+            Command::new(&meta::COMMAND_INFO, introspect::info),
+            Command::new(&meta::COMMAND_DOCS, introspect::docs),
+            Command::new(&meta::COMMAND_LIST, introspect::list),
+            Command::new(&meta::COMMAND_GETKEYS, introspect::getkeys),
+            Command::new(&meta::COMMAND_GETKEYSANDFLAGS, introspect::getkeys),
+            Command::new(&meta::COMMAND_HELP, introspect::help),
+        ],
+    ),
+    Command::new(&meta::DBSIZE, dbsize),
+    Command::new(&meta::TIME, time),
+    Command::new(&meta::LASTSAVE, lastsave),
+    Command::new(&meta::FLUSHDB, flushdb),
+    Command::new(&meta::FLUSHALL, flushall),
+    Command::new(&meta::SWAPDB, swapdb),
+    Command::new(&meta::SHUTDOWN, shutdown),
+];

@@ -1,0 +1,269 @@
+//! Incremental request parser with Redis's exact limits and protocol-error texts.
+//!
+//! The parser never copies: it records `(start, end)` offsets of each argument inside the
+//! caller's query buffer. State survives between reads, so a command that arrives in many
+//! pieces is scanned once. Mirrors `processMultibulkBuffer`/`processInlineBuffer` of
+//! Redis's `networking.c`.
+
+use crate::util::args::split_args;
+
+/// Longest inline request or `*`/`$` header line accepted without a newline (PROTO_INLINE_MAX_SIZE).
+pub const INLINE_MAX: usize = 64 * 1024;
+/// Bulk arguments at least this long get an exactly-sized read buffer (PROTO_MBULK_BIG_ARG).
+pub const BIG_ARG: usize = 32 * 1024;
+
+/// A protocol error: replied as `-ERR Protocol error: ...`, then the connection is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtoError(pub String);
+
+/// One complete request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// Arguments are `(start, end)` offsets into the buffer passed to [`Parser::parse`].
+    Multibulk,
+    /// Inline request: arguments were unquoted into owned buffers (`inline_args`).
+    Inline,
+}
+
+/// Parser state for one client.
+#[derive(Debug, Default)]
+pub struct Parser {
+    /// Remaining bulk count of the multibulk being read (0 = not inside a multibulk).
+    remaining: i64,
+    /// Length of the bulk being read, or -1 when its `$` header has not been read yet.
+    bulk_len: i64,
+    /// Argument offsets of the request in progress / just completed.
+    pub args: Vec<(usize, usize)>,
+    /// Arguments of an inline request (owned: inline quoting rewrites them).
+    pub inline_args: Vec<Vec<u8>>,
+    /// Where scanning resumes inside the buffer.
+    pos: usize,
+}
+
+impl Parser {
+    pub fn new() -> Self {
+        Parser { remaining: 0, bulk_len: -1, args: Vec::new(), inline_args: Vec::new(), pos: 0 }
+    }
+
+    /// Bytes the current bulk still needs (so the caller can size its read), if a big bulk is pending.
+    pub fn pending_big_bulk(&self, buf_len: usize) -> Option<usize> {
+        if self.remaining > 0 && self.bulk_len >= BIG_ARG as i64 {
+            let need = self.pos + self.bulk_len as usize + 2;
+            return Some(need.saturating_sub(buf_len));
+        }
+        None
+    }
+
+    /// Re-bases stored offsets after the caller dropped the first `n` bytes of its buffer.
+    pub fn shift(&mut self, n: usize) {
+        self.pos = self.pos.saturating_sub(n);
+        for a in &mut self.args {
+            a.0 -= n.min(a.0);
+            a.1 -= n.min(a.1);
+        }
+    }
+
+    /// True when no partial request is buffered.
+    pub fn is_idle(&self) -> bool {
+        self.remaining == 0 && self.pos == 0
+    }
+
+    /// Parses one request starting at `start` (where the previous one ended).
+    ///
+    /// `Ok(Some((kind, end)))`: a request is complete and ends at `end`;
+    /// `Ok(None)`: more bytes are needed (state kept; call again with the same `start`
+    /// once more data is appended); `Err`: protocol error, the connection must close.
+    /// `authenticated` lowers the limits as Redis does for unauthenticated clients.
+    pub fn parse(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        authenticated: bool,
+        max_bulk: i64,
+    ) -> Result<Option<(Parsed, usize)>, ProtoError> {
+        let mut start = start;
+        loop {
+            if self.remaining == 0 {
+                if self.pos < start {
+                    self.pos = start;
+                }
+                if start >= buf.len() {
+                    return Ok(None);
+                }
+                if buf[start] != b'*' {
+                    return self.parse_inline(buf, start);
+                }
+                // Multibulk header.
+                let Some(nl) = memchr(b'\r', &buf[start..]) else {
+                    if buf.len() - start > INLINE_MAX {
+                        return Err(proto("too big mbulk count string"));
+                    }
+                    return Ok(None);
+                };
+                let line_end = start + nl;
+                if line_end + 1 >= buf.len() {
+                    return Ok(None); // need the '\n'
+                }
+                let count = crate::util::num::parse_i64(&buf[start + 1..line_end]);
+                let count = match count {
+                    Some(c) if c <= i32::MAX as i64 && (authenticated || c <= 10) => c,
+                    _ => return Err(proto("invalid multibulk length")),
+                };
+                let next = line_end + 2;
+                if count <= 0 {
+                    // Empty request: skipped silently, as Redis does.
+                    start = next;
+                    self.pos = next;
+                    continue;
+                }
+                self.args.clear();
+                self.args.reserve(count.min(1024) as usize);
+                self.remaining = count;
+                self.bulk_len = -1;
+                self.pos = next;
+            }
+            // Bulk arguments.
+            while self.remaining > 0 {
+                if self.bulk_len == -1 {
+                    let p = self.pos;
+                    let Some(nl) = memchr(b'\r', &buf[p.min(buf.len())..]) else {
+                        if buf.len() - p > INLINE_MAX {
+                            return Err(proto("too big bulk count string"));
+                        }
+                        return Ok(None);
+                    };
+                    let line_end = p + nl;
+                    if line_end + 1 >= buf.len() {
+                        return Ok(None);
+                    }
+                    if buf[p] != b'$' {
+                        return Err(ProtoError(format!(
+                            "Protocol error: expected '$', got '{}'",
+                            buf[p] as char
+                        )));
+                    }
+                    let len = crate::util::num::parse_i64(&buf[p + 1..line_end]);
+                    let len = match len {
+                        Some(l) if l >= 0 && l <= max_bulk && (authenticated || l <= 16384) => l,
+                        _ => return Err(proto("invalid bulk length")),
+                    };
+                    self.bulk_len = len;
+                    self.pos = line_end + 2;
+                }
+                let need = self.pos + self.bulk_len as usize + 2;
+                if buf.len() < need {
+                    return Ok(None);
+                }
+                let s = self.pos;
+                self.args.push((s, s + self.bulk_len as usize));
+                self.pos = need;
+                self.bulk_len = -1;
+                self.remaining -= 1;
+            }
+            let end = self.pos;
+            self.pos = 0;
+            return Ok(Some((Parsed::Multibulk, end)));
+        }
+    }
+
+    fn parse_inline(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+    ) -> Result<Option<(Parsed, usize)>, ProtoError> {
+        let Some(nl) = memchr(b'\n', &buf[start..]) else {
+            if buf.len() - start > INLINE_MAX {
+                return Err(proto("too big inline request"));
+            }
+            return Ok(None);
+        };
+        let mut line = &buf[start..start + nl];
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        let end = start + nl + 1;
+        match split_args(line) {
+            Some(args) => {
+                self.inline_args = args;
+                self.pos = 0;
+                Ok(Some((Parsed::Inline, end)))
+            }
+            None => Err(proto("unbalanced quotes in request")),
+        }
+    }
+}
+
+fn proto(msg: &str) -> ProtoError {
+    ProtoError(format!("Protocol error: {msg}"))
+}
+
+#[inline]
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(buf: &[u8]) -> Result<Option<(Parsed, usize, Vec<Vec<u8>>)>, ProtoError> {
+        let mut p = Parser::new();
+        Ok(p.parse(buf, 0, true, 512 * 1024 * 1024)?.map(|(k, end)| {
+            let args = match k {
+                Parsed::Multibulk => p.args.iter().map(|&(s, e)| buf[s..e].to_vec()).collect(),
+                Parsed::Inline => p.inline_args.clone(),
+            };
+            (k, end, args)
+        }))
+    }
+
+    #[test]
+    fn multibulk_complete_and_partial() {
+        let req = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+        let (k, end, args) = one(req).unwrap().unwrap();
+        assert_eq!(k, Parsed::Multibulk);
+        assert_eq!(end, req.len());
+        assert_eq!(args, vec![b"GET".to_vec(), b"k".to_vec()]);
+        // Fed byte by byte, the same parser state completes exactly once.
+        let mut p = Parser::new();
+        for i in 1..req.len() {
+            assert_eq!(p.parse(&req[..i], 0, true, 1 << 29).unwrap(), None, "at {i}");
+        }
+        assert!(p.parse(req, 0, true, 1 << 29).unwrap().is_some());
+    }
+
+    #[test]
+    fn protocol_errors_have_redis_texts() {
+        let e = |b: &[u8]| one(b).unwrap_err().0;
+        assert_eq!(e(b"*x\r\n"), "Protocol error: invalid multibulk length");
+        assert_eq!(e(b"*1\r\nfoo\r\n"), "Protocol error: expected '$', got 'f'");
+        assert_eq!(e(b"*1\r\n$-1\r\n"), "Protocol error: invalid bulk length");
+        assert_eq!(e(b"\"abc\r\n"), "Protocol error: unbalanced quotes in request");
+        assert_eq!(e(&vec![b'a'; INLINE_MAX + 1]), "Protocol error: too big inline request");
+        let mut p = Parser::new();
+        assert_eq!(
+            p.parse(b"*20\r\n", 0, false, 1 << 29).unwrap_err().0,
+            "Protocol error: invalid multibulk length"
+        );
+    }
+
+    #[test]
+    fn inline_and_empty_requests() {
+        let (k, end, args) = one(b"SET \"a b\" c\r\n").unwrap().unwrap();
+        assert_eq!(k, Parsed::Inline);
+        assert_eq!(end, 13);
+        assert_eq!(args, vec![b"SET".to_vec(), b"a b".to_vec(), b"c".to_vec()]);
+        let (_, _, args) = one(b"*0\r\n*1\r\n$4\r\nPING\r\n").unwrap().unwrap();
+        assert_eq!(args, vec![b"PING".to_vec()]);
+        let (_, _, args) = one(b"\r\n").unwrap().unwrap();
+        assert!(args.is_empty());
+    }
+
+    #[test]
+    fn big_bulk_reports_missing_bytes() {
+        let mut p = Parser::new();
+        let hdr = b"*2\r\n$3\r\nSET\r\n$40000\r\n";
+        assert_eq!(p.parse(hdr, 0, true, 1 << 29).unwrap(), None);
+        assert_eq!(p.pending_big_bulk(hdr.len()), Some(40002));
+    }
+}
