@@ -190,7 +190,10 @@ mod tests {
         let name = b"MyType123";
         let mut id: u64 = 0;
         for &c in name {
-            let code = MODULE_TYPE_NAME_CHARSET.iter().position(|&x| x == c).unwrap() as u64;
+            let code = MODULE_TYPE_NAME_CHARSET
+                .iter()
+                .position(|&x| x == c)
+                .unwrap() as u64;
             id = (id << 6) | code;
         }
         id = (id << REDISMODULE_TYPE_ENCVER_BITS) | 7;

@@ -110,7 +110,7 @@ pub fn format_g17(v: f64) -> String {
         Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
         None => (e_form.clone(), 0),
     };
-    if exp < -4 || exp >= P {
+    if !(-4..P).contains(&exp) {
         let mant = strip_fraction_zeros(&mant);
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{}e{}{:02}", mant, sign, exp.abs())
@@ -781,7 +781,9 @@ pub fn create_dump_payload(body: &[u8]) -> Vec<u8> {
 }
 
 /// `verifyDumpPayload`: at least 10 bytes, version <= [`RDB_VERSION`], CRC-64 matches (unless
-/// `skip_checksum`). Returns the body (type byte + value).
+/// `skip_checksum`). Returns the body (type byte + value). Like Redis's `C_ERR`, a failure
+/// carries no detail: RESTORE answers with one fixed error text.
+#[allow(clippy::result_unit_err)]
 pub fn verify_dump_payload(payload: &[u8], skip_checksum: bool) -> Result<&[u8], ()> {
     let footer_at = payload.len().checked_sub(10).ok_or(())?;
     let (body, footer) = payload.split_at(footer_at);
@@ -857,7 +859,10 @@ mod tests {
             (16384, &[0x80, 0x00, 0x00, 0x40, 0x00]),
             (u32::MAX as u64, &[0x80, 0xff, 0xff, 0xff, 0xff]),
             (1 << 32, &[0x81, 0, 0, 0, 1, 0, 0, 0, 0]),
-            (u64::MAX, &[0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            (
+                u64::MAX,
+                &[0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            ),
         ];
         for &(len, bytes) in cases {
             assert_eq!(encode(|w| w.write_len(len)), bytes, "len {}", len);
@@ -866,11 +871,17 @@ mod tests {
             assert_eq!(r.offset(), bytes.len() as u64);
         }
         // 11xxxxxx is a special-encoding marker.
-        assert_eq!(RdbReader::from_slice(&[0xc3]).read_len().unwrap(), (3, true));
+        assert_eq!(
+            RdbReader::from_slice(&[0xc3]).read_len().unwrap(),
+            (3, true)
+        );
         // 0x82..=0xbf are not valid length prefixes.
         let err = RdbReader::from_slice(&[0x82]).read_len().unwrap_err();
         assert_eq!(err.msg, "Unknown length encoding 2 in rdbLoadLen()");
-        assert_eq!(err.to_string(), "Unknown length encoding 2 in rdbLoadLen() at offset 1");
+        assert_eq!(
+            err.to_string(),
+            "Unknown length encoding 2 in rdbLoadLen() at offset 1"
+        );
     }
 
     #[test]
@@ -914,7 +925,10 @@ mod tests {
         assert_eq!(big[0], 13);
         assert_eq!(&big[1..], b"1099511627776");
         assert_eq!(
-            RdbReader::from_slice(&[0xc4]).read_string().unwrap_err().msg,
+            RdbReader::from_slice(&[0xc4])
+                .read_string()
+                .unwrap_err()
+                .msg,
             "Unknown RDB string encoding type 4"
         );
     }
@@ -937,7 +951,10 @@ mod tests {
         assert_eq!(encode(|w| w.write_string(&[b'x'; 21]))[0], 0xc3);
         assert_eq!(encode(|w| w.write_string(&[b'x'; 20]))[0], 20);
         // Compression disabled.
-        assert_eq!(encode_with(false, |w| w.write_string(&long))[..2], [0x40, 100]);
+        assert_eq!(
+            encode_with(false, |w| w.write_string(&long))[..2],
+            [0x40, 100]
+        );
         // Incompressible data stays raw.
         let noise: Vec<u8> = (0..200u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
@@ -963,7 +980,9 @@ mod tests {
         assert_eq!(err.msg, "Invalid LZF compressed string");
         // An uncompressed length of 0 is the empty string (liblzf returns 0 == len).
         assert_eq!(
-            RdbReader::from_slice(&[0xc3, 0x01, 0x00, 0x00]).read_string().unwrap(),
+            RdbReader::from_slice(&[0xc3, 0x01, 0x00, 0x00])
+                .read_string()
+                .unwrap(),
             b""
         );
     }
@@ -990,10 +1009,12 @@ mod tests {
             let got = RdbReader::from_slice(&enc).read_double_binary().unwrap();
             assert_eq!(got.to_bits(), v.to_bits());
         }
-        assert!(RdbReader::from_slice(&encode(|w| w.write_double_binary(f64::NAN)))
-            .read_double_binary()
-            .unwrap()
-            .is_nan());
+        assert!(
+            RdbReader::from_slice(&encode(|w| w.write_double_binary(f64::NAN)))
+                .read_double_binary()
+                .unwrap()
+                .is_nan()
+        );
         let f = encode(|w| w.write_float_binary(1.25));
         assert_eq!(RdbReader::from_slice(&f).read_float_binary().unwrap(), 1.25);
 
@@ -1015,7 +1036,10 @@ mod tests {
             assert!(got == v || (got.is_nan() && v.is_nan()), "{}", v);
         }
         let mut r = RdbReader::from_slice(b"\x03abc");
-        assert_eq!(r.read_double_string().unwrap_err().msg, "Failed reading double value");
+        assert_eq!(
+            r.read_double_string().unwrap_err().msg,
+            "Failed reading double value"
+        );
         let mut r = RdbReader::from_slice(b"\x031.5\xfe\x02xx");
         r.skip_double_string().unwrap();
         r.skip_double_string().unwrap();
@@ -1024,9 +1048,15 @@ mod tests {
 
         let ms = encode(|w| w.write_ms(1_700_000_000_123));
         assert_eq!(ms, 1_700_000_000_123i64.to_le_bytes());
-        assert_eq!(RdbReader::from_slice(&ms).read_ms().unwrap(), 1_700_000_000_123);
+        assert_eq!(
+            RdbReader::from_slice(&ms).read_ms().unwrap(),
+            1_700_000_000_123
+        );
         let secs = 1_700_000_000i32.to_le_bytes();
-        assert_eq!(RdbReader::from_slice(&secs).read_secs().unwrap(), 1_700_000_000);
+        assert_eq!(
+            RdbReader::from_slice(&secs).read_secs().unwrap(),
+            1_700_000_000
+        );
     }
 
     #[test]
@@ -1042,7 +1072,7 @@ mod tests {
             (1e17, "1e+17"),
             (0.0001, "0.0001"),
             (2.5e-7, "2.4999999999999999e-07"),
-            (-3.14159, "-3.1415899999999999"),
+            (-1234.5678, "-1234.5678"),
             (1.0 / 3.0, "0.33333333333333331"),
             (5e-324, "4.9406564584124654e-324"),
             (f64::MAX, "1.7976931348623157e+308"),
@@ -1054,18 +1084,30 @@ mod tests {
 
     #[test]
     fn header_versions() {
-        for (hdr, ver) in [(&b"REDIS0010"[..], 10), (b"REDIS0011", 11), (b"REDIS0001", 1)] {
+        for (hdr, ver) in [
+            (&b"REDIS0010"[..], 10),
+            (b"REDIS0011", 11),
+            (b"REDIS0001", 1),
+        ] {
             let mut r = RdbReader::from_slice(hdr);
             assert_eq!(r.read_header().unwrap(), ver);
             assert_eq!(r.version(), ver);
         }
-        let err = RdbReader::from_slice(b"REDIS0012").read_header().unwrap_err();
+        let err = RdbReader::from_slice(b"REDIS0012")
+            .read_header()
+            .unwrap_err();
         assert_eq!(err.msg, "Can't handle RDB format version 12");
-        let err = RdbReader::from_slice(b"REDIS0000").read_header().unwrap_err();
+        let err = RdbReader::from_slice(b"REDIS0000")
+            .read_header()
+            .unwrap_err();
         assert_eq!(err.msg, "Can't handle RDB format version 0");
-        let err = RdbReader::from_slice(b"REDIS00x9").read_header().unwrap_err();
+        let err = RdbReader::from_slice(b"REDIS00x9")
+            .read_header()
+            .unwrap_err();
         assert_eq!(err.msg, "Can't handle RDB format version 0");
-        let err = RdbReader::from_slice(b"REDIX0010").read_header().unwrap_err();
+        let err = RdbReader::from_slice(b"REDIX0010")
+            .read_header()
+            .unwrap_err();
         assert_eq!(err.msg, "Wrong signature trying to load DB from file");
         let err = RdbReader::from_slice(b"REDIS").read_header().unwrap_err();
         assert_eq!(err.msg, MSG_EOF);
@@ -1126,7 +1168,11 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] ^= 1;
         let err = read_small_file(&mut RdbReader::from_slice(&bad)).unwrap_err();
-        assert!(err.msg.starts_with("Wrong RDB checksum expected: ("), "{}", err.msg);
+        assert!(
+            err.msg.starts_with("Wrong RDB checksum expected: ("),
+            "{}",
+            err.msg
+        );
         assert_eq!(err.offset, (file.len() - 8) as u64);
         // Checking disabled on the reader side.
         let mut r = RdbReader::from_slice(&bad);
@@ -1200,6 +1246,9 @@ mod tests {
         assert_eq!(verify_dump_payload(&v11, true), Err(()));
         assert_eq!(verify_dump_payload(&payload[..9], true), Err(()));
         // A footer alone (empty body) is structurally valid.
-        assert_eq!(verify_dump_payload(&create_dump_payload(b""), false), Ok(&b""[..]));
+        assert_eq!(
+            verify_dump_payload(&create_dump_payload(b""), false),
+            Ok(&b""[..])
+        );
     }
 }
