@@ -6,7 +6,8 @@
 //!   wrote and makes Redis 7.0's exact encoding choices (`rdbSaveRawString`).
 //! - [`RdbReader`] wraps any `Read`, buffers internally, tracks the offset (every error carries it)
 //!   and the CRC, and validates strictly: no claimed length makes it allocate more than it has
-//!   actually read (reads are chunked, and capped by the input size when known).
+//!   actually read (reads are chunked, and capped by the input size when known); element counts
+//!   should go through [`RdbReader::capacity_hint`] before any `Vec::with_capacity`.
 //! - [`create_dump_payload`] / [`verify_dump_payload`]: the `DUMP`/`RESTORE` footer.
 //!
 //! This layer knows nothing of the server's value types: the per-type encoders and decoders
@@ -515,6 +516,15 @@ impl<R: Read> RdbReader<R> {
         usize::try_from(n).map_err(|_| self.error(MSG_EOF))
     }
 
+    /// A safe `Vec::with_capacity` for `count` claimed elements: never more than the bytes that
+    /// can remain (each element takes at least one byte) nor than 4096 up front.
+    pub fn capacity_hint(&self, count: u64) -> usize {
+        let left = self
+            .limit
+            .map_or(u64::MAX, |l| l.saturating_sub(self.offset));
+        count.min(left).min(4096) as usize
+    }
+
     /// Read `n` bytes into a new vector, growing it only as data really arrives.
     pub fn read_bytes(&mut self, n: u64) -> RdbResult<Vec<u8>> {
         let n = self.check_remaining(n)?;
@@ -999,6 +1009,11 @@ mod tests {
         assert_eq!((err.msg.as_str(), err.offset), (MSG_EOF, 10));
         let mut r = RdbReader::new(Trickle(&bytes));
         assert_eq!(r.skip_string().unwrap_err().msg, MSG_EOF);
+        // Element counts used as capacities are capped.
+        let r = RdbReader::from_slice(&bytes);
+        assert_eq!(r.capacity_hint(u64::MAX), 10);
+        assert_eq!(r.capacity_hint(3), 3);
+        assert_eq!(RdbReader::new(Trickle(&bytes)).capacity_hint(1 << 40), 4096);
     }
 
     #[test]
