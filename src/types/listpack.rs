@@ -739,7 +739,7 @@ impl Listpack {
                 return false;
             }
         }
-        !pairs || self.len() % 2 == 0
+        !pairs || self.len().is_multiple_of(2)
     }
 }
 
@@ -778,5 +778,554 @@ impl<'a> IntoIterator for &'a Listpack {
     type IntoIter = Iter<'a>;
     fn into_iter(self) -> Iter<'a> {
         self.iter()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    /// Parses "hex [xx*N] hex ..." where `[xx*N]` is byte 0xxx repeated N times.
+    pub(crate) fn unhex(spec: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        for tok in spec.split_whitespace() {
+            if let Some(run) = tok.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                let (b, n) = run.split_once('*').unwrap();
+                let b = u8::from_str_radix(b, 16).unwrap();
+                out.extend(std::iter::repeat_n(b, n.parse().unwrap()));
+            } else {
+                assert!(tok.len() % 2 == 0, "odd hex {tok}");
+                for i in (0..tok.len()).step_by(2) {
+                    out.push(u8::from_str_radix(&tok[i..i + 2], 16).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    fn lp_of(items: &[&[u8]]) -> Listpack {
+        let mut lp = Listpack::new();
+        for it in items {
+            lp.push_back(it);
+        }
+        lp
+    }
+
+    fn owned(lp: &Listpack) -> Vec<Vec<u8>> {
+        lp.iter().map(|e| e.to_bytes()).collect()
+    }
+
+    /// Entry bytes (without header/terminator) of a one-element listpack holding `v`.
+    fn entry_bytes(v: &[u8]) -> Vec<u8> {
+        let lp = lp_of(&[v]);
+        let b = lp.as_bytes();
+        b[HDR_SIZE..b.len() - 1].to_vec()
+    }
+
+    #[test]
+    fn string_to_i64_is_strict() {
+        assert_eq!(string_to_i64(b"0"), Some(0));
+        assert_eq!(string_to_i64(b"-1"), Some(-1));
+        assert_eq!(string_to_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string_to_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"-0",
+            b"00",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"1a",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+            b"99999999999999999999999",
+        ] {
+            assert_eq!(string_to_i64(bad), None, "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn empty_listpack() {
+        let lp = Listpack::new();
+        assert_eq!(lp.as_bytes(), unhex("0700000000 00ff"));
+        assert_eq!(lp.len(), 0);
+        assert!(lp.is_empty());
+        assert_eq!(lp.first(), None);
+        assert_eq!(lp.last(), None);
+        assert_eq!(lp.seek(0), None);
+        assert_eq!(lp.seek(-1), None);
+        assert_eq!(Listpack::from_bytes(lp.as_bytes().to_vec()).unwrap(), lp);
+    }
+
+    #[test]
+    fn integer_encoding_boundaries() {
+        let cases: &[(i64, &str)] = &[
+            (0, "00 01"),
+            (127, "7f 01"),
+            (128, "c080 02"),
+            (-1, "dfff 02"),
+            (4095, "cfff 02"),
+            (4096, "f10010 03"),
+            (-4096, "d000 02"),
+            (-4097, "f1ffef 03"),
+            (32767, "f1ff7f 03"),
+            (32768, "f2008000 04"),
+            (-32768, "f10080 03"),
+            (-32769, "f2ff7fff 04"),
+            (8388607, "f2ffff7f 04"),
+            (8388608, "f300008000 05"),
+            (-8388608, "f2000080 04"),
+            (-8388609, "f3ffff7fff 05"),
+            (2147483647, "f3ffffff7f 05"),
+            (2147483648, "f40000008000000000 09"),
+            (-2147483648, "f300000080 05"),
+            (-2147483649, "f4ffffff7fffffffff 09"),
+            (i64::MAX, "f4ffffffffffffff7f 09"),
+            (i64::MIN, "f40000000000000080 09"),
+        ];
+        for &(v, hex) in cases {
+            let s = v.to_string();
+            assert_eq!(entry_bytes(s.as_bytes()), unhex(hex), "value {v}");
+            let mut lp = Listpack::new();
+            lp.push_int(v);
+            assert_eq!(lp.get(lp.first().unwrap()), LpEntry::Int(v));
+            assert_eq!(lp.as_bytes(), lp_of(&[s.as_bytes()]).as_bytes());
+            assert!(lp.get(lp.first().unwrap()) == s.as_bytes());
+        }
+    }
+
+    #[test]
+    fn string_encoding_boundaries() {
+        // 6-bit up to 63 bytes, 12-bit up to 4095, then 32-bit; backlen of the encoded size.
+        let s = |n: usize| vec![b'x'; n];
+        assert_eq!(entry_bytes(b""), unhex("80 01"));
+        assert_eq!(entry_bytes(&s(63)), unhex("bf [78*63] 40"));
+        assert_eq!(entry_bytes(&s(64)), unhex("e040 [78*64] 42"));
+        assert_eq!(entry_bytes(&s(4095)), unhex("efff [78*4095] 2081"));
+        assert_eq!(entry_bytes(&s(4096)), unhex("f000100000 [78*4096] 2085"));
+        // Backlen: encoded size 127 -> 1 byte, 128 -> 2 bytes, 16382 -> 2, 16383 -> 3,
+        // 2097150 -> 3, 2097151 -> 4.
+        assert_eq!(entry_bytes(&s(125)), unhex("e07d [78*125] 7f"));
+        assert_eq!(entry_bytes(&s(126)), unhex("e07e [78*126] 0180"));
+        assert_eq!(entry_bytes(&s(16377)), unhex("f0f93f0000 [78*16377] 7ffe"));
+        assert_eq!(
+            entry_bytes(&s(16378)),
+            unhex("f0fa3f0000 [78*16378] 00ffff")
+        );
+        let e = entry_bytes(&s(2097145));
+        assert_eq!(e[..5], unhex("f0f9ff1f00")[..]);
+        assert_eq!(e[e.len() - 3..], unhex("7ffffe")[..]);
+        let e = entry_bytes(&s(2097146));
+        assert_eq!(e[e.len() - 4..], unhex("00ffffff")[..]);
+        // Walking backwards over every size class works.
+        let sizes = [
+            0usize, 63, 64, 125, 126, 4095, 4096, 16377, 16378, 2097145, 2097146,
+        ];
+        let mut lp = Listpack::new();
+        for &n in &sizes {
+            lp.push_back(&s(n));
+        }
+        let back: Vec<usize> = lp.iter_rev().map(|e| e.to_bytes().len()).collect();
+        let mut want = sizes.to_vec();
+        want.reverse();
+        assert_eq!(back, want);
+        assert_eq!(validate(lp.as_bytes()), Ok(sizes.len()));
+    }
+
+    #[test]
+    fn non_canonical_numbers_stay_strings() {
+        for v in [
+            &b"007"[..],
+            b"-0",
+            b"+1",
+            b" 1",
+            b"1.0",
+            b"9223372036854775808",
+        ] {
+            let lp = lp_of(&[v]);
+            assert_eq!(lp.get(lp.first().unwrap()), LpEntry::Str(v));
+        }
+    }
+
+    // Blobs below were produced by Redis 7.0.15 (`CONFIG SET rdbcompression no`, `DUMP`,
+    // listpack/intset payload extracted from the RDB string). `[xx*N]` is a run of N bytes xx.
+    const H1: &str = "5f0000001a0081610201018162028568656c6c6f06816302dffb028164027f01816502c08002\
+        816602cfff02816702f1001003816802d00002816902f1ffef03816a02f1ff7f03816b02f200800004816c02\
+        f1008003816d02f2ff7fff04ff";
+    const H2: &str = "550000001000816e02f2ffff7f04816f02f30000800005817002f200008004817102f3ffff7f\
+        ff05817202f3ffffff7f05817302f4000000800000000009817402f30000008005817502f4ffffff7fffffff\
+        ff09ff";
+    const H3: &str = "800000001600817602f4ffffffffffffff7f09817702f4000000000000008009817802933932\
+        323333373230333638353437373538303814817902942d3932323333373230333638353437373538303915\
+        817a02833030370482793203822d3003816502800100010001816d02dfff02817002822b3103827370038220\
+        3103ff";
+
+    fn pairs(spec: &[(&str, &str)]) -> Vec<Vec<u8>> {
+        spec.iter()
+            .flat_map(|(k, v)| [k.as_bytes().to_vec(), v.as_bytes().to_vec()])
+            .collect()
+    }
+
+    fn check_golden(hex: &str, items: &[Vec<u8>]) {
+        let want = unhex(hex);
+        let mut lp = Listpack::new();
+        for it in items {
+            lp.push_back(it);
+        }
+        assert_eq!(lp.as_bytes(), &want[..]);
+        let decoded = Listpack::from_bytes(want).unwrap();
+        assert_eq!(&owned(&decoded), items);
+        assert_eq!(decoded.len(), items.len());
+    }
+
+    #[test]
+    fn golden_hash_integers() {
+        // HSET h1 a 1 b hello c -5 d 127 e 128 f 4095 g 4096 h -4096 i -4097 j 32767 k 32768
+        //         l -32768 m -32769
+        let h1 = pairs(&[
+            ("a", "1"),
+            ("b", "hello"),
+            ("c", "-5"),
+            ("d", "127"),
+            ("e", "128"),
+            ("f", "4095"),
+            ("g", "4096"),
+            ("h", "-4096"),
+            ("i", "-4097"),
+            ("j", "32767"),
+            ("k", "32768"),
+            ("l", "-32768"),
+            ("m", "-32769"),
+        ]);
+        check_golden(H1, &h1);
+        let h2 = pairs(&[
+            ("n", "8388607"),
+            ("o", "8388608"),
+            ("p", "-8388608"),
+            ("q", "-8388609"),
+            ("r", "2147483647"),
+            ("s", "2147483648"),
+            ("t", "-2147483648"),
+            ("u", "-2147483649"),
+        ]);
+        check_golden(H2, &h2);
+        let h3 = pairs(&[
+            ("v", "9223372036854775807"),
+            ("w", "-9223372036854775808"),
+            ("x", "9223372036854775808"),
+            ("y", "-9223372036854775809"),
+            ("z", "007"),
+            ("y2", "-0"),
+            ("e", ""),
+            ("0", "0"),
+            ("m", "-1"),
+            ("p", "+1"),
+            ("sp", " 1"),
+        ]);
+        check_golden(H3, &h3);
+    }
+
+    #[test]
+    fn golden_strings() {
+        // HSET h4 s63 <63 x> s64 <64 y>
+        let h4 = vec![
+            b"s63".to_vec(),
+            vec![b'x'; 63],
+            b"s64".to_vec(),
+            vec![b'y'; 64],
+        ];
+        check_golden(
+            "9500000004008373363304bf [78*63] 408373363404e040 [79*64] 42ff",
+            &h4,
+        );
+        // RPUSH l125 <125 a> <126 b> c  (one quicklist node)
+        let l = vec![vec![b'a'; 125], vec![b'b'; 126], b"c".to_vec()];
+        check_golden("0c0100000300e07d [61*125] 7fe07e [62*126] 0180816302ff", &l);
+        // RPUSH l4095 <4095 a> z
+        let l = vec![vec![b'a'; 4095], b"z".to_vec()];
+        check_golden("0d1000000200efff [61*4095] 2081817a02ff", &l);
+        // RPUSH l4096 <4096 a> z
+        let l = vec![vec![b'a'; 4096], b"z".to_vec()];
+        check_golden("111000000200f000100000 [61*4096] 2085817a02ff", &l);
+    }
+
+    #[test]
+    fn golden_zset_inserts_in_the_middle() {
+        // ZADD z1 1 a 2.5 b -3 c 1e20 d 0.1 e: members kept sorted by score, each followed by
+        // its score as Redis formats it.
+        let want = "3c0000000a00816302dffd0281650293302e313030303030303030303030303030303114816102\
+            010181620283322e35048164028531652b323006ff";
+        let mut lp = Listpack::new();
+        lp.push_back(b"a");
+        lp.push_back(b"1");
+        lp.push_back(b"b");
+        lp.push_back(b"2.5");
+        let a = lp.first().unwrap();
+        let c = lp.insert(a, Where::Before, b"c");
+        lp.insert(c, Where::After, b"-3");
+        lp.push_back(b"d");
+        lp.push_back(b"1e+20");
+        let a = lp.seek(2).unwrap();
+        assert!(lp.get(a) == &b"a"[..]);
+        let e = lp.insert(a, Where::Before, b"e");
+        lp.insert(e, Where::After, b"0.10000000000000001");
+        assert_eq!(lp.as_bytes(), &unhex(want)[..]);
+        let scores: Vec<_> = lp.iter().skip(1).step_by(2).collect();
+        assert_eq!(scores[0], LpEntry::Int(-3));
+        assert_eq!(scores[2], LpEntry::Int(1));
+        assert_eq!(scores[3], LpEntry::Str(b"2.5"));
+    }
+
+    #[test]
+    fn golden_list_edits() {
+        // RPUSH m a b c d e f g; LINSERT m BEFORE d 12345; LINSERT m AFTER g tail;
+        // LSET m 1 <70 q>; LREM m 1 c; LPUSH m head
+        let want = "6f0000000900846865616405816102e046 [71*70] 48f1393003816402816502816602816702\
+            847461696c05ff";
+        let mut lp = lp_of(&[b"a", b"b", b"c", b"d", b"e", b"f", b"g"]);
+        let d = lp.find(lp.first().unwrap(), b"d", 0).unwrap();
+        lp.insert(d, Where::Before, b"12345");
+        let g = lp.last().unwrap();
+        let t = lp.insert(g, Where::After, b"tail");
+        assert_eq!(lp.next(t), None);
+        let p1 = lp.seek(1).unwrap();
+        lp.replace(p1, &[b'q'; 70]);
+        let c = lp.find(lp.first().unwrap(), b"c", 0).unwrap();
+        let next = lp.delete(c).unwrap();
+        assert_eq!(lp.get(next), LpEntry::Int(12345));
+        assert_eq!(lp.push_front(b"head"), HDR_SIZE);
+        assert_eq!(lp.as_bytes(), &unhex(want)[..]);
+        assert_eq!(lp.len(), 9);
+
+        // RPUSH t 1 .. 10; LTRIM t 2 -3
+        let mut lp = Listpack::new();
+        for i in 1..=10 {
+            lp.push_int(i);
+        }
+        assert_eq!(lp.delete_range(0, 2), 2);
+        assert_eq!(lp.delete_range(-2, 2), 2);
+        assert_eq!(
+            lp.as_bytes(),
+            &unhex("130000000600030104010501060107010801ff")[..]
+        );
+    }
+
+    #[test]
+    fn golden_hash_delete_and_update() {
+        // HSET hd a 1 b 2 c 3 d 4; HDEL hd b; HSET hd c 333333
+        let mut lp = lp_of(&[b"a", b"1", b"b", b"2", b"c", b"3", b"d", b"4"]);
+        let b = lp.find(lp.first().unwrap(), b"b", 1).unwrap();
+        let after = lp.delete(b).unwrap();
+        lp.delete(after);
+        // Values are skipped: "3" as a field is not found, "c" is.
+        assert_eq!(lp.find(lp.first().unwrap(), b"3", 1), None);
+        assert_eq!(lp.find(lp.first().unwrap(), b"1", 0), lp.seek(1));
+        let c = lp.find(lp.first().unwrap(), b"c", 1).unwrap();
+        let v = lp.next(c).unwrap();
+        lp.replace(v, b"333333");
+        assert_eq!(
+            lp.as_bytes(),
+            &unhex("1900000006008161020101816302f2151605048164020401ff")[..]
+        );
+        assert!(lp.check_unique(true));
+    }
+
+    #[test]
+    fn seek_and_navigation() {
+        let items: Vec<Vec<u8>> = (0..9).map(|i| format!("v{i}").into_bytes()).collect();
+        let mut lp = Listpack::new();
+        for it in &items {
+            lp.push_back(it);
+        }
+        for i in 0..9i64 {
+            let p = lp.seek(i).unwrap();
+            assert_eq!(lp.get(p).to_bytes(), items[i as usize]);
+            let q = lp.seek(i - 9).unwrap();
+            assert_eq!(p, q);
+        }
+        assert_eq!(lp.seek(9), None);
+        assert_eq!(lp.seek(-10), None);
+        assert_eq!(lp.prev(lp.first().unwrap()), None);
+        assert_eq!(lp.next(lp.last().unwrap()), None);
+        let fwd: Vec<_> = lp.iter().collect();
+        let mut rev: Vec<_> = lp.iter_rev().collect();
+        rev.reverse();
+        assert_eq!(fwd, rev);
+
+        // Header count "unknown": length and seeking walk the entries.
+        let mut bytes = lp.as_bytes().to_vec();
+        bytes[4] = 0xFF;
+        bytes[5] = 0xFF;
+        let mut lp2 = Listpack::from_bytes(bytes).unwrap();
+        assert_eq!(lp2.len(), 9);
+        assert_eq!(lp2.seek(-1), lp.seek(-1));
+        assert_eq!(lp2.seek(4), lp.seek(4));
+        assert_eq!(lp2.seek(9), None);
+        assert_eq!(lp2.seek(-10), None);
+        lp2.push_back(b"x");
+        lp2.delete_range(0, 3);
+        assert_eq!(lp2.as_bytes()[4..6], [0xFF, 0xFF]);
+        assert_eq!(lp2.len(), 7);
+    }
+
+    #[test]
+    fn count_reaches_unknown() {
+        let mut lp = Listpack::new();
+        for _ in 0..65534 {
+            lp.push_int(1);
+        }
+        assert_eq!(lp.as_bytes()[4..6], 65534u16.to_le_bytes());
+        lp.push_int(1);
+        assert_eq!(lp.as_bytes()[4..6], [0xFF, 0xFF]);
+        assert_eq!(lp.len(), 65535);
+        assert_eq!(validate(lp.as_bytes()), Ok(65535));
+    }
+
+    #[test]
+    fn delete_range_bounds() {
+        let mut lp = lp_of(&[b"a", b"b", b"c", b"d"]);
+        assert_eq!(lp.delete_range(4, 1), 0);
+        assert_eq!(lp.delete_range(1, 0), 0);
+        assert_eq!(lp.delete_range(1, 100), 3);
+        assert_eq!(owned(&lp), vec![b"a".to_vec()]);
+        assert_eq!(lp.as_bytes(), lp_of(&[b"a"]).as_bytes());
+        assert_eq!(lp.delete_range(-1, 1), 1);
+        assert_eq!(lp, Listpack::new());
+    }
+
+    #[test]
+    fn middle_insert_delete_replace_round_trip() {
+        let mut rng = SmallRng::seed_from_u64(7);
+        let mut model: Vec<Vec<u8>> = Vec::new();
+        let mut lp = Listpack::new();
+        let values: Vec<Vec<u8>> = vec![
+            b"x".to_vec(),
+            b"12".to_vec(),
+            b"-4096".to_vec(),
+            b"100000".to_vec(),
+            vec![b'm'; 70],
+            vec![b'n'; 5000],
+            b"9223372036854775807".to_vec(),
+            b"".to_vec(),
+        ];
+        for _ in 0..400 {
+            let v = &values[rng.gen_range(0..values.len())];
+            match rng.gen_range(0..4) {
+                0 | 1 if !model.is_empty() => {
+                    let i = rng.gen_range(0..model.len());
+                    let p = lp.seek(i as i64).unwrap();
+                    let after = rng.gen_bool(0.5);
+                    let place = if after { Where::After } else { Where::Before };
+                    let np = lp.insert(p, place, v);
+                    model.insert(if after { i + 1 } else { i }, v.clone());
+                    assert!(lp.get(np) == &v[..]);
+                }
+                2 if !model.is_empty() => {
+                    let i = rng.gen_range(0..model.len());
+                    let p = lp.seek(i as i64).unwrap();
+                    lp.replace(p, v);
+                    model[i] = v.clone();
+                }
+                3 if !model.is_empty() => {
+                    let i = rng.gen_range(0..model.len());
+                    let p = lp.seek(i as i64).unwrap();
+                    let next = lp.delete(p);
+                    model.remove(i);
+                    assert_eq!(next.is_some(), i < model.len());
+                }
+                _ => {
+                    lp.push_back(v);
+                    model.push(v.clone());
+                }
+            }
+            assert_eq!(validate(lp.as_bytes()), Ok(model.len()));
+        }
+        assert_eq!(owned(&lp), model);
+        let copy = Listpack::from_bytes(lp.as_bytes().to_vec()).unwrap();
+        assert_eq!(copy, lp);
+    }
+
+    #[test]
+    fn check_unique_pairs() {
+        assert!(lp_of(&[b"a", b"1", b"b", b"1"]).check_unique(true));
+        assert!(!lp_of(&[b"a", b"1", b"a", b"2"]).check_unique(true));
+        assert!(!lp_of(&[b"a", b"1", b"b"]).check_unique(true));
+        assert!(!lp_of(&[b"a", b"1", b"1"]).check_unique(false));
+        // A string "1" and an integer 1 are the same field.
+        let mut bytes = unhex("0f000000 0400 8131 02 01 01 01 01 01 01 ff");
+        bytes[0] = bytes.len() as u8;
+        let lp = Listpack::from_bytes(bytes).unwrap();
+        assert!(!lp.check_unique(true));
+    }
+
+    #[test]
+    fn validation_rejects_corruption() {
+        let good = lp_of(&[b"a", b"1234", &[b'z'; 100]]).into_bytes();
+        assert!(validate(&good).is_ok());
+        let bad = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = good.clone();
+            f(&mut b);
+            validate(&b).is_err()
+        };
+        assert!(bad(&|b| b.truncate(6)));
+        assert!(bad(&|b| b[0] += 1)); // total bytes
+        assert!(bad(&|b| b[4] = 2)); // count
+        assert!(bad(&|b| *b.last_mut().unwrap() = 0)); // terminator
+        assert!(bad(&|b| b[6] = 0xF5)); // invalid encoding
+        assert!(bad(&|b| b[8] = 3)); // backlen of "a"
+        assert!(bad(&|b| b[6] = 0xFF)); // early terminator
+        assert!(bad(&|b| b[6] = 0xBF)); // string longer than the rest
+        assert!(bad(&|b| {
+            b.insert(6, 0x00);
+            b.insert(7, 0x01);
+            let n = b.len() as u32;
+            b[0..4].copy_from_slice(&n.to_le_bytes());
+        })); // count off by one
+        assert!(Listpack::from_bytes(vec![]).is_err());
+        assert!(Listpack::from_bytes(vec![7, 0, 0, 0, 0, 0, 0xFF]).is_ok());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut rng = SmallRng::seed_from_u64(42);
+        let mut base = Vec::new();
+        for hex in [H1, H2, H3] {
+            base.push(unhex(hex));
+        }
+        base.push(lp_of(&[&[b'q'; 5000][..], b"x"]).into_bytes());
+        for b in &base {
+            for cut in 0..b.len() {
+                let _ = validate(&b[..cut]);
+                let mut t = b[..cut].to_vec();
+                if t.len() >= 4 {
+                    let n = t.len() as u32;
+                    t[0..4].copy_from_slice(&n.to_le_bytes());
+                }
+                exercise(t);
+            }
+            for _ in 0..3000 {
+                let mut t = b.clone();
+                for _ in 0..rng.gen_range(1..4) {
+                    let i = rng.gen_range(0..t.len());
+                    t[i] = rng.gen();
+                }
+                exercise(t);
+            }
+        }
+    }
+
+    /// Whatever passes validation must be fully navigable.
+    fn exercise(bytes: Vec<u8>) {
+        if let Ok(lp) = Listpack::from_bytes(bytes) {
+            let n = lp.iter().count();
+            assert_eq!(lp.iter_rev().count(), n);
+            assert_eq!(lp.len(), n);
+            let _ = lp.find(lp.first().unwrap_or(HDR_SIZE), b"1", 1);
+            let _ = lp.check_unique(true);
+        }
     }
 }

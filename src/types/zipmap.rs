@@ -13,6 +13,9 @@
 
 use super::listpack::BlobError;
 
+/// A field and its value, borrowed from the blob.
+pub type Pair<'a> = (&'a [u8], &'a [u8]);
+
 const BIGLEN: u8 = 254;
 const END: u8 = 0xFF;
 
@@ -92,7 +95,7 @@ pub fn validate(zm: &[u8]) -> Result<usize, BlobError> {
 }
 
 /// Validates `zm` and returns its field/value pairs in order, borrowed from the blob.
-pub fn decode(zm: &[u8]) -> Result<Vec<(&[u8], &[u8])>, BlobError> {
+pub fn decode(zm: &[u8]) -> Result<Vec<Pair<'_>>, BlobError> {
     let mut out = Vec::new();
     walk(zm, |k, v| out.push((k, v)))?;
     Ok(out)
