@@ -1070,7 +1070,7 @@ pub(crate) mod tests {
         lp.push_back(b"d");
         lp.push_back(b"1e+20");
         let a = lp.seek(2).unwrap();
-        assert!(lp.get(a) == &b"a"[..]);
+        assert!(lp.get(a) == b"a"[..]);
         let e = lp.insert(a, Where::Before, b"e");
         lp.insert(e, Where::After, b"0.10000000000000001");
         assert_eq!(lp.as_bytes(), &unhex(want)[..]);
@@ -1222,7 +1222,7 @@ pub(crate) mod tests {
                     let place = if after { Where::After } else { Where::Before };
                     let np = lp.insert(p, place, v);
                     model.insert(if after { i + 1 } else { i }, v.clone());
-                    assert!(lp.get(np) == &v[..]);
+                    assert!(lp.get(np) == v[..]);
                 }
                 2 if !model.is_empty() => {
                     let i = rng.gen_range(0..model.len());

@@ -190,3 +190,226 @@ pub fn decode(zl: &[u8]) -> Result<Vec<LpEntry<'_>>, BlobError> {
     walk(zl, |e| out.push(e))?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::listpack::tests::unhex;
+    use crate::types::listpack::{string_to_i64, OwnedEntry};
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    /// Builds a ziplist the way `ziplistPush` lays it out: strings that look like integers
+    /// (and are 1..=31 bytes) take the smallest integer encoding.
+    fn build(items: &[&[u8]]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut prevlen = 0usize;
+        let mut tail = HEADER_SIZE;
+        for it in items {
+            let start = body.len();
+            tail = HEADER_SIZE + start;
+            if prevlen < 254 {
+                body.push(prevlen as u8);
+            } else {
+                body.push(0xFE);
+                body.extend_from_slice(&(prevlen as u32).to_le_bytes());
+            }
+            let int = if !it.is_empty() && it.len() < 32 {
+                string_to_i64(it)
+            } else {
+                None
+            };
+            match int {
+                Some(v @ 0..=12) => body.push(0xF1 + v as u8),
+                Some(v) if i8::try_from(v).is_ok() => body.extend([0xFE, v as u8]),
+                Some(v) if i16::try_from(v).is_ok() => {
+                    body.push(0xC0);
+                    body.extend_from_slice(&(v as i16).to_le_bytes());
+                }
+                Some(v) if (-(1 << 23)..(1 << 23)).contains(&v) => {
+                    body.push(0xF0);
+                    body.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+                }
+                Some(v) if i32::try_from(v).is_ok() => {
+                    body.push(0xD0);
+                    body.extend_from_slice(&(v as i32).to_le_bytes());
+                }
+                Some(v) => {
+                    body.push(0xE0);
+                    body.extend_from_slice(&v.to_le_bytes());
+                }
+                None => {
+                    let n = it.len();
+                    if n <= 0x3F {
+                        body.push(n as u8);
+                    } else if n <= 0x3FFF {
+                        body.extend([0x40 | (n >> 8) as u8, n as u8]);
+                    } else {
+                        body.push(0x80);
+                        body.extend_from_slice(&(n as u32).to_be_bytes());
+                    }
+                    body.extend_from_slice(it);
+                }
+            }
+            prevlen = body.len() - start;
+        }
+        let mut zl = Vec::new();
+        zl.extend_from_slice(&((HEADER_SIZE + body.len() + 1) as u32).to_le_bytes());
+        zl.extend_from_slice(&(tail as u32).to_le_bytes());
+        zl.extend_from_slice(&(items.len().min(65535) as u16).to_le_bytes());
+        zl.extend_from_slice(&body);
+        zl.push(END);
+        zl
+    }
+
+    fn strings(zl: &[u8]) -> Vec<Vec<u8>> {
+        decode(zl).unwrap().iter().map(|e| e.to_bytes()).collect()
+    }
+
+    #[test]
+    fn example_from_the_c_source() {
+        // ziplist.c's documented example: a ziplist holding "2" and "5".
+        let zl = unhex("0f000000 0c000000 0200 00f3 02f6 ff");
+        assert_eq!(decode(&zl).unwrap(), vec![LpEntry::Int(2), LpEntry::Int(5)]);
+        assert_eq!(build(&[b"2", b"5"]), zl);
+        // The empty ziplist.
+        let empty = unhex("0b000000 0a000000 0000 ff");
+        assert_eq!(validate(&empty), Ok(0));
+        assert_eq!(build(&[]), empty);
+    }
+
+    #[test]
+    fn every_encoding() {
+        // Hand-assembled from ziplist.c's layout: immediate, int8, int16, int24, int32, int64,
+        // 6-bit string, 14-bit string.
+        let zl = unhex(
+            "73000000 6f000000 0900 00fd 02feff 03c02c01 04f0a08601 05d0ffff7fff \
+             06e00000000000010000 0a026869 044040 [61*64] 43017a ff",
+        );
+        let want = vec![
+            LpEntry::Int(12),
+            LpEntry::Int(-1),
+            LpEntry::Int(300),
+            LpEntry::Int(100000),
+            LpEntry::Int(-8388609),
+            LpEntry::Int(1 << 40),
+            LpEntry::Str(b"hi"),
+            LpEntry::Str(&[b'a'; 64]),
+            LpEntry::Str(b"z"),
+        ];
+        assert_eq!(decode(&zl).unwrap(), want);
+        let owned: Vec<Vec<u8>> = want.iter().map(|e| e.to_bytes()).collect();
+        let refs: Vec<&[u8]> = owned.iter().map(|v| &v[..]).collect();
+        assert_eq!(build(&refs), zl);
+
+        // 5-byte prevlen after a 303-byte entry.
+        let zl = unhex("41010000 39010000 0200 00412c [62*300] fe2f0100000178 ff");
+        assert_eq!(strings(&zl), vec![vec![b'b'; 300], b"x".to_vec()]);
+        assert_eq!(build(&[&[b'b'; 300], b"x"]), zl);
+
+        // Boundaries of each integer width, and a 32-bit-length string.
+        let vals = [
+            "0",
+            "12",
+            "13",
+            "-1",
+            "127",
+            "128",
+            "-128",
+            "-129",
+            "32767",
+            "32768",
+            "-32768",
+            "-32769",
+            "8388607",
+            "8388608",
+            "-8388608",
+            "-8388609",
+            "2147483647",
+            "2147483648",
+            "-2147483648",
+            "-2147483649",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "007",
+            "",
+        ];
+        let items: Vec<&[u8]> = vals.iter().map(|s| s.as_bytes()).collect();
+        let zl = build(&items);
+        assert_eq!(
+            strings(&zl),
+            items.iter().map(|s| s.to_vec()).collect::<Vec<_>>()
+        );
+        let big = vec![b'q'; 20000];
+        let zl = build(&[&big, b"1"]);
+        assert_eq!(zl[11], 0x80);
+        assert_eq!(strings(&zl), vec![big.clone(), b"1".to_vec()]);
+        // Encoding bytes 0x81..=0xBF read as the 32-bit string form, as in ZIP_ENTRY_ENCODING.
+        let mut odd = zl.clone();
+        odd[11] = 0xBF;
+        assert_eq!(strings(&odd), vec![big, b"1".to_vec()]);
+    }
+
+    #[test]
+    fn unknown_count() {
+        let mut zl = build(&[b"a", b"b", b"c"]);
+        zl[8] = 0xFF;
+        zl[9] = 0xFF;
+        assert_eq!(validate(&zl), Ok(3));
+    }
+
+    #[test]
+    fn validation_rejects_corruption() {
+        let good = build(&[b"hello", b"42", &[b'w'; 100], b"-70000"]);
+        assert_eq!(validate(&good), Ok(4));
+        let bad = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = good.clone();
+            f(&mut b);
+            validate(&b).is_err()
+        };
+        assert!(bad(&|b| b.truncate(10)));
+        assert!(bad(&|b| b[0] += 1)); // zlbytes
+        assert!(bad(&|b| b[4] += 1)); // zltail not at the last entry
+        assert!(bad(&|b| b[4..8].copy_from_slice(&1000u32.to_le_bytes()))); // zltail out of range
+        assert!(bad(&|b| b[8] = 3)); // zllen
+        assert!(bad(&|b| *b.last_mut().unwrap() = 0)); // terminator
+        assert!(bad(&|b| b[10] = 1)); // prevlen of the first entry
+        assert!(bad(&|b| b[11] = 0xC1)); // invalid integer encoding
+        assert!(bad(&|b| b[11] = 0x3F)); // string runs past the end
+        assert!(bad(&|b| b[10] = 0xFF)); // early terminator
+        assert!(validate(&[]).is_err());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut rng = SmallRng::seed_from_u64(11);
+        let bases = [
+            build(&[b"hello", b"42", &[b'w'; 300], b"-70000", b"9999999999"]),
+            build(&[&[b'x'; 20000], b"1"]),
+        ];
+        for b in &bases {
+            for cut in 0..b.len().min(400) {
+                let mut t = b[..cut].to_vec();
+                if t.len() >= 4 {
+                    let n = t.len() as u32;
+                    t[0..4].copy_from_slice(&n.to_le_bytes());
+                }
+                let _ = decode(&t);
+            }
+            for _ in 0..5000 {
+                let mut t = b.clone();
+                for _ in 0..rng.gen_range(1..4) {
+                    let i = if rng.gen_bool(0.8) {
+                        rng.gen_range(0..t.len().min(330))
+                    } else {
+                        rng.gen_range(0..t.len())
+                    };
+                    t[i] = rng.gen();
+                }
+                if let Ok(v) = decode(&t) {
+                    let _: Vec<OwnedEntry> = v.iter().map(|e| e.to_owned_entry()).collect();
+                }
+            }
+        }
+    }
+}

@@ -100,3 +100,60 @@ pub fn decode(zm: &[u8]) -> Result<Vec<Pair<'_>>, BlobError> {
     walk(zm, |k, v| out.push((k, v)))?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::listpack::tests::unhex;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn example_from_the_c_source() {
+        // zipmap.c's documented example: "foo" => "bar", "hello" => "world".
+        let zm = b"\x02\x03foo\x03\x00bar\x05hello\x05\x00world\xff";
+        assert_eq!(
+            decode(zm).unwrap(),
+            vec![(&b"foo"[..], &b"bar"[..]), (&b"hello"[..], &b"world"[..])]
+        );
+        assert_eq!(validate(zm), Ok(2));
+    }
+
+    #[test]
+    fn free_space_big_lengths_and_unknown_count() {
+        // Value "!" followed by 2 free bytes; a 300-byte field with a 5-byte length; zmlen 254.
+        let zm = unhex("fe 03666f6f 01 02 21 7878 fe2c010000 [6b*300] 00 00 ff");
+        assert_eq!(
+            decode(&zm).unwrap(),
+            vec![(&b"foo"[..], &b"!"[..]), (&[b'k'; 300][..], &b""[..])]
+        );
+        // A value length byte of 255 also means "4 more bytes" (zipmapDecodeLength).
+        let zm = unhex("01 0161 ff0300000000 787878 ff");
+        assert_eq!(decode(&zm).unwrap(), vec![(&b"a"[..], &b"xxx"[..])]);
+    }
+
+    #[test]
+    fn validation_rejects_corruption() {
+        assert!(validate(b"").is_err());
+        assert!(validate(b"\x00\xff").is_err()); // empty zipmap
+        assert!(validate(b"\x01\x03foo\x03\x00bar\x00").is_err()); // no terminator
+        assert!(validate(b"\x02\x03foo\x03\x00bar\xff").is_err()); // wrong count
+        assert!(validate(b"\x01\x03foo\x04\x00bar\xff").is_err()); // value past the end
+        assert!(validate(b"\x01\x03foo\x03\x05bar\xff").is_err()); // free past the end
+        assert!(validate(b"\x01\x09foo\xff").is_err()); // field past the end
+        assert!(validate(b"\x01\xfe\xff\xff\xff\xff\xff").is_err()); // huge field length
+        let good = b"\x02\x03foo\x03\x01bar_\x05hello\x05\x00world\xff".to_vec();
+        assert_eq!(validate(&good), Ok(2));
+        let mut rng = SmallRng::seed_from_u64(9);
+        for _ in 0..5000 {
+            let mut t = good.clone();
+            for _ in 0..rng.gen_range(1..4) {
+                let i = rng.gen_range(0..t.len());
+                t[i] = rng.gen();
+            }
+            let cut = rng.gen_range(0..=t.len());
+            let _ = decode(&t[..cut]);
+            let _ = decode(&t);
+        }
+    }
+}
