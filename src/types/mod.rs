@@ -10,6 +10,7 @@
 //! - [`zipmap`]: decoder for the pre-2.6 zipmap (RDB 9).
 
 pub mod intset;
+pub mod value;
 pub mod listpack;
 pub mod ziplist;
 pub mod zipmap;
