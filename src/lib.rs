@@ -11,17 +11,17 @@
 //! - [`config`]: one table of `redis.conf` directives.
 //! - [`persistence`]: RDB encoding/decoding and the fork-free snapshot.
 
-pub mod core;
-pub mod util;
-pub mod resp;
-pub mod types;
-pub mod db;
-pub mod cmd;
 pub mod client;
-pub mod server;
+pub mod cmd;
 pub mod config;
-pub mod persistence;
+pub mod core;
+pub mod db;
 pub mod logging;
+pub mod persistence;
+pub mod resp;
+pub mod server;
+pub mod types;
+pub mod util;
 
 /// The Redis version oxidis is compatible with, reported to clients.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -14,3 +14,4 @@ pub mod value;
 pub mod listpack;
 pub mod ziplist;
 pub mod zipmap;
+pub mod zset;
