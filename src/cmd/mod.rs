@@ -14,10 +14,14 @@ pub mod keyspec;
 pub mod meta;
 
 pub mod connection;
+pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
 pub mod transaction;
+pub mod zset;
 
 use std::collections::HashMap;
 
@@ -191,6 +195,10 @@ pub const TABLES: &[&[Command]] = &[
     string::COMMANDS,
     server::COMMANDS,
     transaction::COMMANDS,
+    list::COMMANDS,
+    hash::COMMANDS,
+    set::COMMANDS,
+    zset::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.

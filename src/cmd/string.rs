@@ -10,7 +10,9 @@ fn get(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.out().null();
         return Ok(());
     };
-    let Value::Str(s) = &e.val;
+    let Some(s) = e.val.as_str() else {
+        return Err(error::WRONGTYPE);
+    };
     let mut tmp = [0u8; 24];
     let bytes = s.as_bytes(&mut tmp).to_vec();
     ctx.out().bulk(&bytes);

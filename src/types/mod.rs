@@ -9,9 +9,12 @@
 //! - [`ziplist`]: decoder for the pre-7.0 ziplist (RDB 10/12/13/14).
 //! - [`zipmap`]: decoder for the pre-2.6 zipmap (RDB 9).
 
+pub mod hash;
 pub mod intset;
-pub mod value;
+pub mod list;
 pub mod listpack;
+pub mod set;
+pub mod value;
 pub mod ziplist;
 pub mod zipmap;
 pub mod zset;

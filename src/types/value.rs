@@ -4,7 +4,12 @@
 //! 64-bit integer), `embstr` (created at most 44 bytes long and never modified in place) or
 //! `raw`.
 
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
+use super::zset::value::ZSet;
 use crate::util::num;
+use std::sync::Arc;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_MAX: usize = 44;
@@ -119,9 +124,18 @@ impl Str {
 }
 
 /// A value in the keyspace.
+///
+/// Collections sit behind `Arc` so that a snapshot can hold a point-in-time reference to
+/// them for the cost of a reference count; writers reach them through the `*_mut`
+/// accessors, which copy a value first only while a snapshot still shares it
+/// (`Arc::make_mut`).
 #[derive(Debug, Clone)]
 pub enum Value {
     Str(Str),
+    List(Arc<List>),
+    Hash(Arc<Hash>),
+    Set(Arc<Set>),
+    ZSet(Arc<ZSet>),
 }
 
 impl Value {
@@ -129,6 +143,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -136,6 +154,10 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(v) => v.encoding(),
+            Value::Hash(v) => v.encoding(),
+            Value::Set(v) => v.encoding(),
+            Value::ZSet(v) => v.encoding(),
         }
     }
 
@@ -143,6 +165,84 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::List(v) => v.heap_size(),
+            Value::Hash(v) => v.heap_size(),
+            Value::Set(v) => v.heap_size(),
+            Value::ZSet(v) => v.heap_size(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&Str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_str_mut(&mut self) -> Option<&mut Str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&List> {
+        match self {
+            Value::List(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Mutable access; copies the list first if a snapshot shares it.
+    pub fn as_list_mut(&mut self) -> Option<&mut List> {
+        match self {
+            Value::List(v) => Some(Arc::make_mut(v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_hash(&self) -> Option<&Hash> {
+        match self {
+            Value::Hash(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Mutable access; copies the hash first if a snapshot shares it.
+    pub fn as_hash_mut(&mut self) -> Option<&mut Hash> {
+        match self {
+            Value::Hash(v) => Some(Arc::make_mut(v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_set(&self) -> Option<&Set> {
+        match self {
+            Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Mutable access; copies the set first if a snapshot shares it.
+    pub fn as_set_mut(&mut self) -> Option<&mut Set> {
+        match self {
+            Value::Set(v) => Some(Arc::make_mut(v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_zset(&self) -> Option<&ZSet> {
+        match self {
+            Value::ZSet(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Mutable access; copies the sorted set first if a snapshot shares it.
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZSet> {
+        match self {
+            Value::ZSet(v) => Some(Arc::make_mut(v)),
+            _ => None,
         }
     }
 }

@@ -5,3 +5,4 @@
 //!   range specs (`ZRANGEBYSCORE`/`ZRANGEBYLEX` arguments) and their parsers.
 
 pub mod skiplist;
+pub mod value;

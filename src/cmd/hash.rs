@@ -1,0 +1,5 @@
+//! hash commands (being built; see the collections issue).
+
+use super::Command;
+
+pub const COMMANDS: &[Command] = &[];

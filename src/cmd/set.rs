@@ -1,0 +1,5 @@
+//! set commands (being built; see the collections issue).
+
+use super::Command;
+
+pub const COMMANDS: &[Command] = &[];

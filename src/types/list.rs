@@ -1,0 +1,26 @@
+//! The list type (being built; see the collections issue).
+
+/// A list value.
+#[derive(Debug, Clone, Default)]
+pub struct List {}
+
+impl List {
+    /// The name `OBJECT ENCODING` replies with.
+    pub fn encoding(&self) -> &'static str {
+        "quicklist"
+    }
+
+    /// Approximate heap bytes, for `MEMORY USAGE`.
+    pub fn heap_size(&self) -> usize {
+        0
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
