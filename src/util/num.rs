@@ -632,7 +632,8 @@ mod tests {
         assert_eq!(parse_u64(b"123"), Some(123));
         assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_u64(b"9223372036854775808"), Some(1 << 63));
-        // strtoull fallback quirks.
+        // strtoull fallback quirks; XADD on redis-server 7.0.15 accepted the IDs "007-1",
+        // "+5-1", " 8-1", "9-+2", "18446744073709551615-1" and refused "18446744073709551616-1".
         assert_eq!(parse_u64(b"007"), Some(7));
         assert_eq!(parse_u64(b"+5"), Some(5));
         assert_eq!(parse_u64(b" 5"), Some(5));
