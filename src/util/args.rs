@@ -177,6 +177,26 @@ mod tests {
     }
 
     #[test]
+    fn inline_lines_observed_on_redis() {
+        // Inline "ECHO ..." lines sent to redis-server 7.0.15 over a raw socket; the echoed
+        // argument (or the unbalanced-quotes protocol error) is what Redis replied.
+        assert_eq!(split(b"ECHO \"a b\""), v(&[b"ECHO", b"a b"]));
+        assert_eq!(split(b"ECHO 'a b'"), v(&[b"ECHO", b"a b"]));
+        assert_eq!(split(b"ECHO \"\\x41\\x4a\\x4\""), v(&[b"ECHO", b"AJx4"]));
+        assert_eq!(split(b"ECHO \"\\n\\q\""), v(&[b"ECHO", b"\nq"]));
+        assert_eq!(split(b"ECHO 'it\\'s'"), v(&[b"ECHO", b"it's"]));
+        assert_eq!(split(b"ECHO a\"b c\""), v(&[b"ECHO", b"ab c"]));
+        assert_eq!(split(b"ECHO '\\n'"), v(&[b"ECHO", b"\\n"]));
+        assert_eq!(split(b"ECHO \"a\"\x0bx"), v(&[b"ECHO", b"a", b"x"]));
+        assert_eq!(split(b"\x0bECHO a\x0bb"), v(&[b"ECHO", b"a\x0bb"]));
+        assert_eq!(split(b"ECHO \"\\x00z\""), v(&[b"ECHO", b"\0z"]));
+        assert_eq!(split(b"ECHO a\\nb"), v(&[b"ECHO", b"a\\nb"]));
+        assert_eq!(split(b"ECHO \"abc"), None);
+        assert_eq!(split(b"ECHO \"a\"b"), None);
+        assert_eq!(split(b"ECHO \"abc\\"), None);
+    }
+
+    #[test]
     fn errors() {
         assert_eq!(split(b"\"abc"), None);
         assert_eq!(split(b"'abc"), None);
@@ -206,6 +226,11 @@ mod tests {
         assert_eq!(r(b"\\\""), b"\"\\\\\\\"\"");
         assert_eq!(r(b"\n\r\t\x07\x08"), b"\"\\n\\r\\t\\a\\b\"");
         assert_eq!(r(b"\0\x01\x7f\x80\xff~"), b"\"\\x00\\x01\\x7f\\x80\\xff~\"");
+        // MONITOR line of redis-server 7.0.15 for this SET value.
+        assert_eq!(
+            r(b"a\x00\xff\"\\\n\r\t\x07\x08~ \x7f"),
+            b"\"a\\x00\\xff\\\"\\\\\\n\\r\\t\\a\\b~ \\x7f\""
+        );
     }
 
     #[test]

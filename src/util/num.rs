@@ -632,7 +632,8 @@ mod tests {
         assert_eq!(parse_u64(b"123"), Some(123));
         assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_u64(b"9223372036854775808"), Some(1 << 63));
-        // strtoull fallback quirks.
+        // strtoull fallback quirks; XADD on redis-server 7.0.15 accepted the IDs "007-1",
+        // "+5-1", " 8-1", "9-+2", "18446744073709551615-1" and refused "18446744073709551616-1".
         assert_eq!(parse_u64(b"007"), Some(7));
         assert_eq!(parse_u64(b"+5"), Some(5));
         assert_eq!(parse_u64(b" 5"), Some(5));
@@ -918,6 +919,9 @@ mod tests {
 
     #[test]
     fn hincr_by_float_order() {
+        // Error choice observed on redis-server 7.0.15 with h = {f: abc, g: 1.5, i: inf}:
+        // "f x" invalid float, "f inf" NaN or Infinity, "f 1" hash value is not a float,
+        // "g 1" 2.5, "i 1" would produce NaN or Infinity, "new 2.5" 2.5.
         let h = |cur: Option<&str>, by: &str| {
             hincr_by_float(cur.map(str::as_bytes), by.as_bytes())
                 .map(|v| String::from_utf8(v).unwrap())
@@ -945,6 +949,21 @@ mod tests {
         let mut o = Vec::new();
         fmt_ld_human_f64(13.361389338970184, &mut o);
         assert_eq!(o, b"13.36138933897018433");
+        // GEOPOS replies of redis-server 7.0.15 (GEOADD Sicily ... Palermo ... Catania),
+        // re-read as the double Redis printed and formatted again.
+        for s in [
+            &b"38.11555639549629859"[..],
+            b"15.08726745843887329",
+            b"37.50266842333162032",
+        ] {
+            let mut o = Vec::new();
+            fmt_ld_human_f64(parse_f64(s).unwrap(), &mut o);
+            assert_eq!(o, s);
+        }
+        // GEODIST Palermo Catania replied "166274.1516" on redis-server 7.0.15.
+        let mut o = Vec::new();
+        fmt_fixed4(166274.15156960033, &mut o);
+        assert_eq!(o, b"166274.1516");
         assert!(LongDouble::ZERO.is_finite());
         assert!(!LongDouble::from_f64(f64::NAN).is_finite());
         assert_eq!(format!("{:?}", LongDouble::from_i64(5)), "LongDouble(5)");
@@ -970,6 +989,10 @@ mod tests {
             (b"007", 7),
             (b"99999999999999999999999", u64::MAX),
             (b"1gb\0junk", 1 << 30),
+            // CONFIG SET maxmemory on redis-server 7.0.15 (CONFIG GET shows these values).
+            (b"1Gb", 1 << 30),
+            (b"18446744073709551615", u64::MAX),
+            (b"9223372036854775808", 1 << 63),
         ];
         for (s, v) in ok {
             assert_eq!(
