@@ -565,6 +565,14 @@ fn diff_check_panics_on_mismatch() {
 }
 
 #[test]
+#[should_panic(expected = "command \"PING\": subject")]
+fn diff_names_the_command_when_a_server_dies() {
+    let mut p = DiffPair::reference_pair();
+    p.subject.kill();
+    p.check_str("PING");
+}
+
+#[test]
 fn diff_unordered_smembers_and_hgetall() {
     let mut p = DiffPair::reference_pair();
     let members: Vec<String> = (0..200).map(|i| format!("member:{i}")).collect();

@@ -115,20 +115,26 @@ impl RawConn {
     /// Reads one complete reply, panicking on timeout, on EOF or on malformed bytes (showing
     /// what was received).
     pub fn read_reply(&mut self) -> Vec<u8> {
+        self.try_read_reply()
+            .unwrap_or_else(|e| panic!("RawConn: {e}"))
+    }
+
+    /// Reads one complete reply; `Err` describes a timeout, EOF or malformed bytes.
+    pub fn try_read_reply(&mut self) -> Result<Vec<u8>, String> {
         let timeout = self.timeout;
         match self.read_reply_inner(timeout) {
-            Ok(Some(r)) => r,
-            Ok(None) if self.closed => panic!(
-                "RawConn: connection closed by {} while waiting for a reply (buffered: \"{}\")",
+            Ok(Some(r)) => Ok(r),
+            Ok(None) if self.closed => Err(format!(
+                "connection closed by {} while waiting for a reply (buffered: \"{}\")",
                 self.peer_addr_str(),
                 escape(&self.buf)
-            ),
-            Ok(None) => panic!(
-                "RawConn: no complete reply from {} within {timeout:?} (buffered: \"{}\")",
+            )),
+            Ok(None) => Err(format!(
+                "no complete reply from {} within {timeout:?} (buffered: \"{}\")",
                 self.peer_addr_str(),
                 escape(&self.buf)
-            ),
-            Err(e) => panic!("RawConn: {e} (buffered: \"{}\")", escape(&self.buf)),
+            )),
+            Err(e) => Err(format!("{e} (buffered: \"{}\")", escape(&self.buf))),
         }
     }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::conn::RawConn;
-use super::resp::{escape, split_frame};
+use super::resp::{encode_command, escape, split_frame};
 use super::rng::{pick_generator, Generator, SeedRng};
 use super::server::TestServer;
 
@@ -371,8 +371,27 @@ impl DiffPair {
 
     /// Sends `cmd` to both and compares under `norm`; returns the reference reply on success.
     pub fn compare<A: AsRef<[u8]>>(&mut self, cmd: &[A], norm: Norm) -> Result<Vec<u8>, Mismatch> {
-        let subject = self.subject_conn.cmd(cmd);
-        let reference = self.reference_conn.cmd(cmd);
+        let request = encode_command(cmd);
+        let shown = || {
+            cmd.iter()
+                .map(|a| format!("\"{}\"", escape(a.as_ref())))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if let Err(e) = self.subject_conn.try_send(&request) {
+            panic!("command {}: subject: write failed: {e}", shown());
+        }
+        if let Err(e) = self.reference_conn.try_send(&request) {
+            panic!("command {}: reference: write failed: {e}", shown());
+        }
+        let subject = self
+            .subject_conn
+            .try_read_reply()
+            .unwrap_or_else(|e| panic!("command {}: subject: {e}", shown()));
+        let reference = self
+            .reference_conn
+            .try_read_reply()
+            .unwrap_or_else(|e| panic!("command {}: reference: {e}", shown()));
         match compare_replies(&subject, &reference, norm) {
             Ok(()) => Ok(reference),
             Err(reason) => Err(Mismatch {
