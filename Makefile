@@ -1,0 +1,38 @@
+# Entry points for building, running and testing oxidis.
+#   make run     build (release) and start oxidis-server on its embedded defaults (port 6379)
+#   make test    the whole test suite (unit, TCP and differential tests against redis-server)
+#   make check   formatting + lints + the whole test suite
+
+CARGO ?= cargo
+# Extra arguments for `make run`, e.g. make run ARGS="--port 7000"
+ARGS ?=
+
+.PHONY: all build run test fmt fmt-check clippy check clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+run: build
+	./target/release/oxidis-server $(ARGS)
+
+# The one entry point for the suite: every target (lib, bin, tests/*.rs, benches, examples)
+# plus the doc tests. --no-fail-fast reports every failing test binary, not just the first.
+test:
+	$(CARGO) test --no-fail-fast --all-targets
+	$(CARGO) test --no-fail-fast --doc
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+check: fmt-check clippy test
+
+clean:
+	$(CARGO) clean

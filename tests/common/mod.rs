@@ -1,0 +1,30 @@
+//! Shared test infrastructure for the TCP tests in `tests/*.rs` (each file is its own test
+//! binary and declares `mod common;`, using whatever subset it needs).
+//!
+//! - [`server`]: [`TestServer`], one oxidis or redis-server process on an ephemeral port in a
+//!   temp dir (`OXIDIS_TEST_TARGET=redis` swaps oxidis for the reference).
+//! - [`conn`]: [`RawConn`], a blocking raw-RESP client with bounded reads.
+//! - [`resp`]: framing for every RESP2/RESP3 type and the [`Resp`] value parser.
+//! - [`diff`]: [`DiffPair`], byte-for-byte differential tests against redis-server, the
+//!   normalisations ([`Norm`]) and the `tests/diff/*.txt` script format.
+//! - [`rng`]: [`SeedRng`] (`OXIDIS_SEED`) and the random command-sequence mechanism.
+//!
+//! See `docs/testing.md`.
+#![allow(dead_code, unused_imports)]
+
+pub mod conn;
+pub mod diff;
+pub mod resp;
+pub mod rng;
+pub mod server;
+
+pub use conn::RawConn;
+pub use diff::{compare_replies, parse_script, split_args, DiffPair, Mismatch, Norm, ScriptStep};
+pub use resp::{encode_command, escape, parse_all, parse_reply, scan_frame, try_parse_reply, Resp};
+pub use rng::{random_sequence, GenCmd, Generator, SeedRng};
+pub use server::{target_is_redis, ServerKind, TestServer};
+
+/// Builds an argument vector from string pieces: `args(&["SET", "k", "v"])`.
+pub fn args(parts: &[&str]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.as_bytes().to_vec()).collect()
+}
