@@ -58,7 +58,10 @@ pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
     }
     let mut core = core::Core::new(cfg);
     core.config_file = startup.config_path.clone();
-    core.executable = argv.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+    core.executable = argv
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut srv = match server::Server::new(core) {
         Ok(s) => s,
         Err(e) => {

@@ -36,7 +36,11 @@ pub fn init(cfg: &Config) {
         writeln!(buf, "{pid}:M {now} {} {}", mark(rec.level()), rec.args())
     });
     if !cfg.logfile.is_empty() {
-        match std::fs::OpenOptions::new().create(true).append(true).open(&cfg.logfile) {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&cfg.logfile)
+        {
             Ok(f) => {
                 b.target(env_logger::Target::Pipe(Box::new(f)));
             }
@@ -66,7 +70,9 @@ fn chrono_like_now() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    const MON: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MON: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     format!(
         "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
         d,

@@ -117,7 +117,14 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(id: u64, token: usize, conn: Conn, addr: String, laddr: String, now_ms: i64) -> Self {
+    pub fn new(
+        id: u64,
+        token: usize,
+        conn: Conn,
+        addr: String,
+        laddr: String,
+        now_ms: i64,
+    ) -> Self {
         Client {
             id,
             token,

@@ -116,7 +116,10 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
         Ok(id) => {
             let cmd = core.registry.cmds[id];
             if client.has(flags::MULTI) && !is_multi_control(cmd) {
-                client.multi.push(Queued { id, argv: argv.iter().map(|a| a.to_vec()).collect() });
+                client.multi.push(Queued {
+                    id,
+                    argv: argv.iter().map(|a| a.to_vec()).collect(),
+                });
                 client.out.raw(b"+QUEUED\r\n");
             } else {
                 call(core, client, id, argv, now);
@@ -136,7 +139,10 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
 }
 
 fn is_multi_control(cmd: &Command) -> bool {
-    matches!(cmd.meta.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        cmd.meta.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// The gates, in Redis's order. `Ok(id)` of the command to run.
@@ -145,7 +151,10 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
     let id = match reg.resolve(argv) {
         None => return Err(Error::unknown_command(argv)),
         Some(Err(())) => {
-            let top = reg.lookup(argv[0]).map(|i| reg.cmds[i].meta.name).unwrap_or("");
+            let top = reg
+                .lookup(argv[0])
+                .map(|i| reg.cmds[i].meta.name)
+                .unwrap_or("");
             return Err(Error::unknown_subcommand(argv[1], top));
         }
         Some(Ok(id)) => id,
@@ -188,7 +197,12 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
     let start = now_us();
     let reply_start = client.out.buf.len();
     let result = {
-        let mut ctx = Ctx { core, client, now, cmd };
+        let mut ctx = Ctx {
+            core,
+            client,
+            now,
+            cmd,
+        };
         (cmd.handler)(&mut ctx, argv)
     };
     let dur = (now_us() - start).max(0);

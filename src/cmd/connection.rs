@@ -34,7 +34,10 @@ fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 /// SELECT index
 fn select(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let n = ctx.core.config.databases;
-    let id = args::int_or(argv[1], Error::fixed("ERR value is not an integer or out of range"))?;
+    let id = args::int_or(
+        argv[1],
+        Error::fixed("ERR value is not an integer or out of range"),
+    )?;
     if id < 0 || id >= n {
         return Err(error::DB_INDEX);
     }
@@ -79,7 +82,10 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let mut ver = None;
     let mut i = 1;
     if argv.len() >= 2 {
-        let v = args::int_or(argv[1], Error::err("Protocol version is not an integer or out of range"))?;
+        let v = args::int_or(
+            argv[1],
+            Error::err("Protocol version is not an integer or out of range"),
+        )?;
         if !(2..=3).contains(&v) {
             return Err(Error::fixed("NOPROTO unsupported protocol version"));
         }
@@ -158,15 +164,25 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 
 fn validate_name(n: &[u8]) -> CmdResult {
     if n.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
-        return Err(Error::err("Client names cannot contain spaces, newlines or special characters."));
+        return Err(Error::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ));
     }
     Ok(())
 }
 
 /// One `CLIENT LIST` line (without the trailing newline), in Redis 7.0's field order.
 pub fn client_line(c: &Client, now: i64) -> String {
-    let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-    let multi = if c.has(flags::MULTI) { c.multi.len() as i64 } else { -1 };
+    let name = c
+        .name
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let multi = if c.has(flags::MULTI) {
+        c.multi.len() as i64
+    } else {
+        -1
+    };
     let qbuf = c.qbuf.len().saturating_sub(c.qpos);
     let qfree = c.qbuf.capacity() - c.qbuf.len();
     let obl = c.pending_output();
@@ -361,7 +377,11 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// CLIENT SETNAME name
 fn client_setname(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     validate_name(argv[2])?;
-    ctx.client.name = if argv[2].is_empty() { None } else { Some(argv[2].to_vec()) };
+    ctx.client.name = if argv[2].is_empty() {
+        None
+    } else {
+        Some(argv[2].to_vec())
+    };
     ctx.out().ok();
     Ok(())
 }
@@ -407,7 +427,10 @@ fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
 /// CLIENT PAUSE timeout [WRITE|ALL]
 fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let ms = args::int_or(argv[2], Error::err("timeout is not an integer or out of range"))?;
+    let ms = args::int_or(
+        argv[2],
+        Error::err("timeout is not an integer or out of range"),
+    )?;
     if ms < 0 {
         return Err(Error::err("timeout is negative"));
     }

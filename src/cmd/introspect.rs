@@ -11,7 +11,10 @@ use crate::util::glob::string_match;
 pub fn render(blob: &[u8], out: &mut Out) -> usize {
     let line_end = blob.iter().position(|&c| c == b'\r').unwrap_or(blob.len());
     let head = blob.first().copied().unwrap_or(b'_');
-    let n: i64 = std::str::from_utf8(&blob[1..line_end]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let n: i64 = std::str::from_utf8(&blob[1..line_end])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut p = (line_end + 2).min(blob.len());
     match head {
         b'*' | b'~' | b'%' => {
@@ -49,7 +52,11 @@ pub fn write_info(c: &Command, out: &mut Out) {
     out.array_len(10);
     out.bulk(m.name.as_bytes());
     out.int(m.arity as i64);
-    let flags: Vec<&str> = flag::NAMES.iter().filter(|(b, _)| m.flags & b != 0).map(|(_, n)| *n).collect();
+    let flags: Vec<&str> = flag::NAMES
+        .iter()
+        .filter(|(b, _)| m.flags & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
     out.set_len(flags.len());
     for f in flags {
         out.simple(f.as_bytes());
@@ -57,8 +64,12 @@ pub fn write_info(c: &Command, out: &mut Out) {
     out.int(m.first_key as i64);
     out.int(m.last_key as i64);
     out.int(m.step as i64);
-    let cats: Vec<&str> =
-        acl::NAMES.iter().enumerate().filter(|(i, _)| m.acl & (1 << i) != 0).map(|(_, n)| *n).collect();
+    let cats: Vec<&str> = acl::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| m.acl & (1 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect();
     out.set_len(cats.len());
     for a in cats {
         out.simple(format!("@{a}").as_bytes());
@@ -78,7 +89,10 @@ pub fn write_info(c: &Command, out: &mut Out) {
 pub fn write_docs(c: &Command, out: &mut Out) {
     let m = c.meta;
     let line_end = m.docs.iter().position(|&b| b == b'\r').unwrap_or(0);
-    let n: usize = std::str::from_utf8(&m.docs[1..line_end]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let n: usize = std::str::from_utf8(&m.docs[1..line_end])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let extra = usize::from(!c.subs.is_empty());
     out.map_len(n + extra);
     let mut p = line_end + 2;
@@ -219,7 +233,9 @@ pub fn getkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let arity = c.meta.arity;
     let argc = args.len() as i32;
     if (arity > 0 && arity != argc) || argc < -arity {
-        return Err(Error::err("Invalid number of arguments specified for command"));
+        return Err(Error::err(
+            "Invalid number of arguments specified for command",
+        ));
     }
     let keys = super::keyspec::keys_of(c.meta, args);
     if keys.is_empty() {

@@ -16,7 +16,10 @@ enum V<'a> {
 fn parse(b: &[u8]) -> (V<'_>, usize) {
     let le = b.iter().position(|&c| c == b'\r').unwrap_or(b.len());
     let body = &b[1.min(b.len())..le];
-    let n: i64 = std::str::from_utf8(body).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let n: i64 = std::str::from_utf8(body)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut p = (le + 2).min(b.len());
     match b.first() {
         Some(b'*') | Some(b'~') => {
@@ -51,7 +54,10 @@ fn parse(b: &[u8]) -> (V<'_>, usize) {
 impl<'a> V<'a> {
     fn get(&self, k: &str) -> Option<&V<'a>> {
         match self {
-            V::Map(m) => m.iter().find(|(a, _)| matches!(a, V::Str(s) if *s == k.as_bytes())).map(|(_, v)| v),
+            V::Map(m) => m
+                .iter()
+                .find(|(a, _)| matches!(a, V::Str(s) if *s == k.as_bytes()))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -72,7 +78,9 @@ impl<'a> V<'a> {
 /// Keys of `argv` (indexes) with their key-spec flags, or empty when none / invalid.
 pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     let (specs, _) = parse(meta.key_specs);
-    let V::List(specs) = specs else { return Vec::new() };
+    let V::List(specs) = specs else {
+        return Vec::new();
+    };
     let argc = argv.len() as i64;
     let mut out = Vec::new();
     for spec in &specs {
@@ -86,14 +94,22 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
                 .collect(),
             _ => Vec::new(),
         };
-        let Some(bs) = spec.get("begin_search") else { continue };
-        let Some(bspec) = bs.get("spec") else { continue };
+        let Some(bs) = spec.get("begin_search") else {
+            continue;
+        };
+        let Some(bspec) = bs.get("spec") else {
+            continue;
+        };
         let first = match bs.str("type") {
             b"index" => bspec.int("index"),
             b"keyword" => {
                 let kw = bspec.str("keyword");
                 let from = bspec.int("startfrom");
-                let (start, end, step) = if from > 0 { (from, argc - 1, 1) } else { (argc + from, 1, -1) };
+                let (start, end, step) = if from > 0 {
+                    (from, argc - 1, 1)
+                } else {
+                    (argc + from, 1, -1)
+                };
                 let mut found = None;
                 let mut i = start;
                 while i != end + step {
@@ -113,8 +129,12 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
             }
             _ => continue,
         };
-        let Some(fk) = spec.get("find_keys") else { continue };
-        let Some(fspec) = fk.get("spec") else { continue };
+        let Some(fk) = spec.get("find_keys") else {
+            continue;
+        };
+        let Some(fspec) = fk.get("spec") else {
+            continue;
+        };
         let (first, last, step) = match fk.str("type") {
             b"range" => {
                 let lastkey = fspec.int("lastkey");
@@ -130,7 +150,10 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
             }
             b"keynum" => {
                 let idx = first + fspec.int("keynumidx");
-                let Some(n) = argv.get(idx as usize).and_then(|a| crate::util::num::parse_i64(a)) else {
+                let Some(n) = argv
+                    .get(idx as usize)
+                    .and_then(|a| crate::util::num::parse_i64(a))
+                else {
                     return Vec::new();
                 };
                 if n < 0 {
@@ -145,7 +168,11 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
         let mut i = first;
         while i <= last {
             if i >= argc || i < 1 {
-                return if flags.iter().any(|f| f == "INCOMPLETE") { out } else { Vec::new() };
+                return if flags.iter().any(|f| f == "INCOMPLETE") {
+                    out
+                } else {
+                    Vec::new()
+                };
             }
             out.push((i as usize, flags.clone()));
             i += step;
@@ -169,8 +196,20 @@ mod tests {
         assert_eq!(keys(&meta::GET, &["get", "k"]), vec![1]);
         assert_eq!(keys(&meta::MSET, &["mset", "a", "1", "b", "2"]), vec![1, 3]);
         assert_eq!(keys(&meta::DEL, &["del", "a", "b", "c"]), vec![1, 2, 3]);
-        assert_eq!(keys(&meta::ZUNIONSTORE, &["zunionstore", "d", "2", "a", "b"]), vec![1, 3, 4]);
-        assert_eq!(keys(&meta::XREAD, &["xread", "count", "1", "streams", "a", "b", "0", "0"]), vec![4, 5]);
-        assert_eq!(keys(&meta::ZUNIONSTORE, &["zunionstore", "d", "x", "a"]), Vec::<usize>::new());
+        assert_eq!(
+            keys(&meta::ZUNIONSTORE, &["zunionstore", "d", "2", "a", "b"]),
+            vec![1, 3, 4]
+        );
+        assert_eq!(
+            keys(
+                &meta::XREAD,
+                &["xread", "count", "1", "streams", "a", "b", "0", "0"]
+            ),
+            vec![4, 5]
+        );
+        assert_eq!(
+            keys(&meta::ZUNIONSTORE, &["zunionstore", "d", "x", "a"]),
+            Vec::<usize>::new()
+        );
     }
 }

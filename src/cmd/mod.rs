@@ -165,17 +165,33 @@ pub struct Command {
 
 impl Command {
     pub const fn new(meta: &'static Meta, handler: Handler) -> Self {
-        Command { meta, handler, subs: &[] }
+        Command {
+            meta,
+            handler,
+            subs: &[],
+        }
     }
 
     /// A container (`CONFIG`, `CLIENT`, ...): dispatch goes to `subs` by `argv[1]`.
     pub const fn container(meta: &'static Meta, subs: &'static [Command]) -> Self {
-        Command { meta, handler: call::container_without_sub, subs }
+        Command {
+            meta,
+            handler: call::container_without_sub,
+            subs,
+        }
     }
 
     /// A container that also runs on its own (`COMMAND` without a subcommand).
-    pub const fn container_with(meta: &'static Meta, handler: Handler, subs: &'static [Command]) -> Self {
-        Command { meta, handler, subs }
+    pub const fn container_with(
+        meta: &'static Meta,
+        handler: Handler,
+        subs: &'static [Command],
+    ) -> Self {
+        Command {
+            meta,
+            handler,
+            subs,
+        }
     }
 
     #[inline]
@@ -220,7 +236,11 @@ pub struct Registry {
 
 impl Registry {
     pub fn new() -> Self {
-        let mut r = Registry { by_name: HashMap::new(), cmds: Vec::new(), subs: Vec::new() };
+        let mut r = Registry {
+            by_name: HashMap::new(),
+            cmds: Vec::new(),
+            subs: Vec::new(),
+        };
         for table in TABLES {
             for c in table.iter() {
                 let id = r.push(c);

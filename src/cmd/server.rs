@@ -12,7 +12,9 @@ use crate::resp::Out;
 /// status replies.
 pub fn reply_help(out: &mut Out, name: &str, lines: &[&str]) {
     out.array_len(lines.len() + 3);
-    out.simple(format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes());
+    out.simple(
+        format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes(),
+    );
     for l in lines {
         out.simple(l.as_bytes());
     }

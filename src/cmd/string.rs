@@ -25,7 +25,8 @@ fn set(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(error::SYNTAX);
     }
     let lru = ctx.lru();
-    ctx.db().set(argv[1], Value::Str(Str::from_bytes(argv[2])), false, lru);
+    ctx.db()
+        .set(argv[1], Value::Str(Str::from_bytes(argv[2])), false, lru);
     ctx.touched(argv[1]);
     ctx.out().ok();
     Ok(())

@@ -84,7 +84,11 @@ fn watch(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         if ctx.client.watched.contains(&key) {
             continue;
         }
-        ctx.core.watched.entry(key.clone()).or_default().push(ctx.client.token);
+        ctx.core
+            .watched
+            .entry(key.clone())
+            .or_default()
+            .push(ctx.client.token);
         ctx.client.watched.push(key);
     }
     ctx.out().ok();

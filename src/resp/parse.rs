@@ -42,7 +42,13 @@ pub struct Parser {
 
 impl Parser {
     pub fn new() -> Self {
-        Parser { remaining: 0, bulk_len: -1, args: Vec::new(), inline_args: Vec::new(), pos: 0 }
+        Parser {
+            remaining: 0,
+            bulk_len: -1,
+            args: Vec::new(),
+            inline_args: Vec::new(),
+            pos: 0,
+        }
     }
 
     /// Bytes the current bulk still needs (so the caller can size its read), if a big bulk is pending.
@@ -227,7 +233,11 @@ mod tests {
         // Fed byte by byte, the same parser state completes exactly once.
         let mut p = Parser::new();
         for i in 1..req.len() {
-            assert_eq!(p.parse(&req[..i], 0, true, 1 << 29).unwrap(), None, "at {i}");
+            assert_eq!(
+                p.parse(&req[..i], 0, true, 1 << 29).unwrap(),
+                None,
+                "at {i}"
+            );
         }
         assert!(p.parse(req, 0, true, 1 << 29).unwrap().is_some());
     }
@@ -238,8 +248,14 @@ mod tests {
         assert_eq!(e(b"*x\r\n"), "Protocol error: invalid multibulk length");
         assert_eq!(e(b"*1\r\nfoo\r\n"), "Protocol error: expected '$', got 'f'");
         assert_eq!(e(b"*1\r\n$-1\r\n"), "Protocol error: invalid bulk length");
-        assert_eq!(e(b"\"abc\r\n"), "Protocol error: unbalanced quotes in request");
-        assert_eq!(e(&vec![b'a'; INLINE_MAX + 1]), "Protocol error: too big inline request");
+        assert_eq!(
+            e(b"\"abc\r\n"),
+            "Protocol error: unbalanced quotes in request"
+        );
+        assert_eq!(
+            e(&vec![b'a'; INLINE_MAX + 1]),
+            "Protocol error: too big inline request"
+        );
         let mut p = Parser::new();
         assert_eq!(
             p.parse(b"*20\r\n", 0, false, 1 << 29).unwrap_err().0,

@@ -16,7 +16,10 @@ pub struct Out {
 
 impl Out {
     pub fn new() -> Self {
-        Out { buf: Vec::with_capacity(1024), resp: 2 }
+        Out {
+            buf: Vec::with_capacity(1024),
+            resp: 2,
+        }
     }
 
     #[inline]
@@ -46,7 +49,10 @@ impl Out {
     /// as Redis's `addReplyErrorLength` does.
     pub fn error(&mut self, s: &[u8]) {
         self.buf.push(b'-');
-        self.buf.extend(s.iter().map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }));
+        self.buf.extend(
+            s.iter()
+                .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+        );
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -191,7 +197,10 @@ mod tests {
         o.double(1.5);
         o.boolean(true);
         assert_eq!(o.buf, b"*4\r\n$-1\r\n$3\r\n1.5\r\n:1\r\n");
-        let mut o = Out { buf: vec![], resp: 3 };
+        let mut o = Out {
+            buf: vec![],
+            resp: 3,
+        };
         o.map_len(2);
         o.null();
         o.double(1.5);

@@ -16,7 +16,9 @@ const EXPIRE_STALE_PERC: usize = 10;
 pub fn run(s: &mut Server, now: i64) {
     let core = &mut s.core;
     // Ops/sec samples: one per cron tick, last 16 kept (STATS_METRIC_SAMPLES).
-    core.stats.ops_samples.push_back((now, core.stats.commands_processed));
+    core.stats
+        .ops_samples
+        .push_back((now, core.stats.commands_processed));
     while core.stats.ops_samples.len() > 16 {
         core.stats.ops_samples.pop_front();
     }

@@ -89,7 +89,10 @@ pub fn bind_all(cfg: &Config) -> io::Result<Vec<Listener>> {
         let l = UnixListener::bind(path)?;
         use std::os::unix::fs::PermissionsExt;
         if cfg.unixsocketperm != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(cfg.unixsocketperm as u32))?;
+            std::fs::set_permissions(
+                path,
+                std::fs::Permissions::from_mode(cfg.unixsocketperm as u32),
+            )?;
         }
         out.push(Listener::Unix(l, path.clone()));
     }

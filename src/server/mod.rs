@@ -47,7 +47,8 @@ impl Server {
             signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
         }
         let mut signals = mio::net::UnixStream::from_std(sig_r);
-        poll.registry().register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        poll.registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let mut s = Server {
             poll,
             listeners: Vec::new(),
@@ -83,7 +84,10 @@ impl Server {
             let hz = self.core.config.hz.clamp(1, 500) as i64;
             let period = 1000 / hz;
             let wait = (self.last_cron_ms + period - now_ms()).clamp(0, period);
-            match self.poll.poll(&mut events, Some(Duration::from_millis(wait as u64))) {
+            match self
+                .poll
+                .poll(&mut events, Some(Duration::from_millis(wait as u64)))
+            {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -135,7 +139,9 @@ impl Server {
 
     fn accept(&mut self, idx: usize) {
         loop {
-            let Some(l) = self.listeners.get_mut(idx) else { return };
+            let Some(l) = self.listeners.get_mut(idx) else {
+                return;
+            };
             let (conn, addr, laddr) = match l.accept() {
                 Ok(x) => x,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -168,7 +174,11 @@ impl Server {
             }
         }
         let token = core.clients.vacant();
-        if let Err(e) = self.poll.registry().register(conn.source(), Token(token), Interest::READABLE) {
+        if let Err(e) =
+            self.poll
+                .registry()
+                .register(conn.source(), Token(token), Interest::READABLE)
+        {
             warn!("Error registering fd event for the new client: {e}");
             core.clients.release_unused(token);
             return;
@@ -187,10 +197,16 @@ impl Server {
 
     /// Reads everything available, then executes every complete request.
     fn on_readable(&mut self, token: usize) {
-        let Some(mut c) = self.core.clients.take(token) else { return };
+        let Some(mut c) = self.core.clients.take(token) else {
+            return;
+        };
         let mut closed = false;
         loop {
-            let want = c.parser.pending_big_bulk(c.qbuf.len()).unwrap_or(0).max(IOBUF_LEN);
+            let want = c
+                .parser
+                .pending_big_bulk(c.qbuf.len())
+                .unwrap_or(0)
+                .max(IOBUF_LEN);
             let len = c.qbuf.len();
             c.qbuf.reserve(want);
             let cap = c.qbuf.capacity();
@@ -205,7 +221,10 @@ impl Server {
                     c.qbuf.truncate(len + n);
                     self.core.stats.net_input_bytes += n as u64;
                     if c.qbuf.len() - c.qpos > self.core.config.client_query_buffer_limit as usize {
-                        warn!("Closing client that reached max query buffer length: {}", c.addr);
+                        warn!(
+                            "Closing client that reached max query buffer length: {}",
+                            c.addr
+                        );
                         closed = true;
                         break;
                     }
@@ -244,7 +263,8 @@ impl Server {
                     let keep_going = match kind {
                         Parsed::Multibulk => {
                             let ranges = std::mem::take(&mut c.parser.args);
-                            let argv: Vec<&[u8]> = ranges.iter().map(|&(s, e)| &qbuf[s..e]).collect();
+                            let argv: Vec<&[u8]> =
+                                ranges.iter().map(|&(s, e)| &qbuf[s..e]).collect();
                             let r = call::process(&mut self.core, c, &argv);
                             c.parser.args = ranges;
                             r
@@ -265,7 +285,12 @@ impl Server {
                     msg.extend_from_slice(e.0.as_bytes());
                     c.out.error(&msg);
                     self.core.stats.error_replies += 1;
-                    *self.core.stats.errorstats.entry(b"ERR".to_vec()).or_insert(0) += 1;
+                    *self
+                        .core
+                        .stats
+                        .errorstats
+                        .entry(b"ERR".to_vec())
+                        .or_insert(0) += 1;
                     c.flags |= flags::CLOSE_AFTER_REPLY;
                     break;
                 }
@@ -303,7 +328,9 @@ impl Server {
         tokens.sort_unstable();
         tokens.dedup();
         for t in tokens.iter().copied() {
-            let Some(c) = self.core.clients.get_mut(t) else { continue };
+            let Some(c) = self.core.clients.get_mut(t) else {
+                continue;
+            };
             if c.has(flags::CLOSE_ASAP) {
                 self.to_close.push(t);
                 continue;
@@ -346,7 +373,9 @@ impl Server {
 
     /// Closes a client and forgets every reference to it.
     pub fn close_client(&mut self, token: usize) {
-        let Some(mut c) = self.core.clients.take(token) else { return };
+        let Some(mut c) = self.core.clients.take(token) else {
+            return;
+        };
         let _ = self.poll.registry().deregister(c.conn.source());
         self.core.monitors.retain(|&t| t != token);
         crate::cmd::transaction::unwatch_all(&mut self.core, &mut c);
