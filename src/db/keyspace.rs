@@ -32,7 +32,13 @@ pub struct Db {
 
 impl Db {
     pub fn new(id: usize) -> Self {
-        Db { id, dict: Dict::new(), expires: Dict::new(), expired: 0, avg_ttl: 0 }
+        Db {
+            id,
+            dict: Dict::new(),
+            expires: Dict::new(),
+            expired: 0,
+            avg_ttl: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -147,9 +153,15 @@ impl Db {
 
     /// One active-expiry pass over up to `samples` keys with a TTL; returns
     /// `(sampled, expired)`. Side effect: expired keys are deleted.
-    pub fn expire_sample(&mut self, samples: usize, now: i64, rng: &mut impl Rng) -> (usize, usize) {
+    pub fn expire_sample(
+        &mut self,
+        samples: usize,
+        now: i64,
+        rng: &mut impl Rng,
+    ) -> (usize, usize) {
         let mut picked: Vec<(Vec<u8>, i64)> = Vec::with_capacity(samples);
-        self.expires.sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
+        self.expires
+            .sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
         let mut expired = 0;
         let mut ttl_sum = 0i64;
         let mut ttl_n = 0i64;
@@ -166,7 +178,11 @@ impl Db {
         if ttl_n > 0 {
             let avg = ttl_sum / ttl_n;
             // Same smoothing as Redis: mostly the old estimate, a little of the sample.
-            self.avg_ttl = if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
+            self.avg_ttl = if self.avg_ttl == 0 {
+                avg
+            } else {
+                (self.avg_ttl / 50) * 49 + avg / 50
+            };
         }
         (picked.len(), expired)
     }
