@@ -155,9 +155,9 @@ def main():
         group = dict(doc).get("group", "")
         doc_wo_subs = [(k, v) for k, v in doc if k != "subcommands"]
         rows.append((name, arity, bits, first, last, step, aclbits, tips, raw_of(keyspecs),
-                     (b"%%%d\r\n" % len(doc_wo_subs)) + b"".join(raw_of(k) + raw_of(v) for k, v in doc_wo_subs), group, [si[0] for si in subs]))
+                     (b"%%%d\r\n" % len(doc_wo_subs)) + b"".join(raw_of(k) + raw_of(v) for k, v in doc_wo_subs), group, sorted(si[0] for si in subs)))
         subdocs = dict(dict(doc).get("subcommands", []) or [])
-        for si in subs:
+        for si in sorted(subs, key=lambda x: x[0]):
             add(si, subdocs.get(si[0], []))
 
     for info in sorted(infos, key=lambda i: i[0]):
@@ -190,6 +190,7 @@ def main():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "cmd", "meta.rs")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+    subprocess.run(["rustfmt", "--edition", "2021", path], check=False)
     print("wrote %d rows to %s" % (len(rows), os.path.normpath(path)))
 
 
