@@ -622,6 +622,7 @@ fn score_range_parse_like_redis() {
     assert_eq!(ok(b"+1", b"3").min, 1.0);
     assert_eq!(ok(b"0x1p1", b"3").min, 2.0);
     assert_eq!(ok(b"1e1", b"3").min, 10.0);
+    // Overflow is not an error: ZCOUNT z -1e400 1e400 -> 3 and 1e400 -1e400 -> 0 (observed).
     assert_eq!(ok(b"1e400", b"-1e400").min, f64::INFINITY);
     assert_eq!(ok(b"1e400", b"-1e400").max, f64::NEG_INFINITY);
     // inf spellings accepted by strtod.
@@ -752,4 +753,17 @@ fn lex_range_emptiness_like_redis() {
     sl.insert(1.0, b""[..].into());
     assert_eq!(count(&sl, b"[", b"+"), 4);
     assert_eq!(count(&sl, b"(", b"+"), 3);
+}
+
+#[test]
+fn overflowing_bounds_are_infinite() {
+    // ZCOUNT z -1e400 1e400 -> 3 on members 1,2,3 (observed on redis-server 7.0.15).
+    let mut sl = SkipList::with_seed(12);
+    for (s, m) in [(1.0, b"a"), (2.0, b"b"), (3.0, b"c")] {
+        sl.insert(s, m[..].into());
+    }
+    let r = ScoreRange::parse(b"-1e400", b"1e400").unwrap();
+    assert_eq!(sl.count_in_range(&r), 3);
+    let r = ScoreRange::parse(b"1e400", b"-1e400").unwrap();
+    assert_eq!(sl.count_in_range(&r), 0);
 }
