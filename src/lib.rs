@@ -11,12 +11,12 @@
 //! - [`config`]: one table of `redis.conf` directives.
 //! - [`persistence`]: RDB encoding/decoding and the fork-free snapshot.
 
-pub mod client;
-pub mod cmd;
-pub mod config;
-pub mod db;
-pub mod persistence;
-pub mod resp;
-pub mod server;
-pub mod types;
 pub mod util;
+pub mod resp;
+pub mod types;
+pub mod db;
+pub mod cmd;
+pub mod client;
+pub mod server;
+pub mod config;
+pub mod persistence;
