@@ -966,7 +966,7 @@ impl<'a> LexRange<'a> {
 
 fn parse_lex_bound(arg: &[u8]) -> Option<LexBound<'_>> {
     // C string semantics for the one-character forms: "+\0x" is "+".
-    let only = |rest: &[u8]| rest.first().map_or(true, |&b| b == 0);
+    let only = |rest: &[u8]| rest.first().is_none_or(|&b| b == 0);
     match arg.split_first()? {
         (b'+', rest) if only(rest) => Some(LexBound::Max),
         (b'-', rest) if only(rest) => Some(LexBound::Min),
@@ -975,3 +975,6 @@ fn parse_lex_bound(arg: &[u8]) -> Option<LexBound<'_>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;
