@@ -45,6 +45,8 @@ pub struct Stats {
     /// (time ms, commands processed) samples for `instantaneous_ops_per_sec`.
     pub ops_samples: VecDeque<(i64, u64)>,
     pub expire_cycle_cpu_ms: u64,
+    pub reads_processed: u64,
+    pub writes_processed: u64,
 }
 
 /// One `SLOWLOG` entry.
@@ -73,6 +75,86 @@ pub enum Effect {
     Kill(usize),
 }
 
+/// One latency-monitor event class: the last 160 samples (time s, ms) and the maximum.
+#[derive(Debug, Default)]
+pub struct LatencyEvent {
+    pub samples: VecDeque<(i64, i64)>,
+    pub max: i64,
+}
+
+/// The latency monitor (`LATENCY LATEST|HISTORY|RESET|DOCTOR|GRAPH`).
+#[derive(Debug, Default)]
+pub struct Latency {
+    pub events: BTreeMap<String, LatencyEvent>,
+}
+
+impl Latency {
+    /// Adds a sample; samples in the same second keep the larger value (Redis's rule).
+    pub fn add(&mut self, event: &str, now_s: i64, ms: i64) {
+        let ev = self.events.entry(event.to_string()).or_default();
+        ev.max = ev.max.max(ms);
+        if let Some(last) = ev.samples.back_mut() {
+            if last.0 == now_s {
+                last.1 = last.1.max(ms);
+                return;
+            }
+        }
+        ev.samples.push_back((now_s, ms));
+        if ev.samples.len() > 160 {
+            ev.samples.pop_front();
+        }
+    }
+
+    /// `LATENCY DOCTOR`'s report.
+    pub fn doctor(&self, threshold: i64) -> String {
+        if threshold == 0 && self.events.is_empty() {
+            return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n".to_string();
+        }
+        if self.events.is_empty() {
+            return "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n".to_string();
+        }
+        let mut s = String::from("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n");
+        for (i, (name, ev)) in self.events.iter().enumerate() {
+            let n = ev.samples.len() as i64;
+            let avg = ev.samples.iter().map(|x| x.1).sum::<i64>() / n.max(1);
+            let dev = ev.samples.iter().map(|x| (x.1 - avg).abs()).sum::<i64>() / n.max(1);
+            let period = match (ev.samples.front(), ev.samples.back()) {
+                (Some(a), Some(b)) if n > 1 => (b.0 - a.0) as f64 / (n - 1) as f64,
+                _ => 0.0,
+            };
+            s.push_str(&format!(
+                "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {:.2} sec). Worst all time event {}ms.\n",
+                i + 1, name, n, avg, dev, period, ev.max
+            ));
+        }
+        s.push_str("\nI have a few advices for you:\n\n- Check your system for slow commands with SLOWLOG GET and make sure they are expected.\n");
+        s
+    }
+
+    /// `LATENCY GRAPH`: one column per sample, scaled to the maximum, newest last.
+    pub fn graph(&self, event: &str, now_s: i64) -> Option<String> {
+        let ev = self.events.get(event)?;
+        let last = ev.samples.back()?;
+        let max = ev.samples.iter().map(|x| x.1).max().unwrap_or(1).max(1);
+        let min = ev.samples.iter().map(|x| x.1).min().unwrap_or(0);
+        let mut s = format!(
+            "{} - high {} ms, low {} ms (all time high {} ms)\n",
+            event, max, min, ev.max
+        );
+        s.push_str(&"-".repeat(80));
+        s.push('\n');
+        for row in (0..4).rev() {
+            for &(_, ms) in &ev.samples {
+                let h = (ms * 4 + max - 1) / max;
+                s.push(if h > row { '#' } else { ' ' });
+            }
+            s.push('\n');
+        }
+        let _ = (last, now_s);
+        Some(s)
+    }
+}
+
 pub struct Core {
     pub config: Config,
     pub dbs: Vec<Db>,
@@ -93,6 +175,11 @@ pub struct Core {
     pub slowlog_next_id: u64,
     /// Tokens of MONITOR clients.
     pub monitors: Vec<usize>,
+    /// Tokens of other clients that got output from this command (MONITOR feeds, ...);
+    /// the loop writes them in `before_sleep`.
+    pub wake_write: Vec<usize>,
+    /// Tokens of clients whose next command waits for `CLIENT PAUSE` to end.
+    pub paused_clients: Vec<usize>,
     /// (db, key) → tokens of clients watching it.
     pub watched: HashMap<(usize, Vec<u8>), Vec<usize>>,
     /// Tokens whose WATCH was invalidated by the last command (flagged by the loop).
@@ -106,6 +193,10 @@ pub struct Core {
     /// Absolute path of the config file, if started with one (for CONFIG REWRITE).
     pub config_file: Option<std::path::PathBuf>,
     pub executable: String,
+    pub latency: Latency,
+    /// `used_memory` right after start-up, and the highest seen (`INFO memory`).
+    pub startup_memory: usize,
+    pub peak_memory: usize,
     pub tcp_port: u16,
 }
 
@@ -140,6 +231,8 @@ impl Core {
             slowlog: VecDeque::new(),
             slowlog_next_id: 0,
             monitors: Vec::new(),
+            wake_write: Vec::new(),
+            paused_clients: Vec::new(),
             watched: HashMap::new(),
             cas_dirty: Vec::new(),
             pause: None,
@@ -147,6 +240,9 @@ impl Core {
             listeners_changed: false,
             config_file: None,
             executable: String::new(),
+            latency: Latency::default(),
+            startup_memory: crate::alloc::used(),
+            peak_memory: crate::alloc::used(),
             tcp_port: 0,
         }
     }
@@ -171,6 +267,49 @@ impl Core {
         for ((d, _), ws) in &self.watched {
             if db.is_none_or(|x| x == *d) {
                 self.cas_dirty.extend_from_slice(ws);
+            }
+        }
+    }
+}
+
+impl Core {
+    /// True if `CLIENT PAUSE` holds back a command with these flags at `now`
+    /// (ALL: every command; WRITE: commands that may change data or replicate).
+    pub fn pause_applies(&self, cmd_flags: u64, now: i64) -> bool {
+        use crate::cmd::flag;
+        match self.pause {
+            Some((until, write_only)) if now < until => {
+                !write_only || cmd_flags & (flag::WRITE | flag::MAY_REPLICATE) != 0
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends one executed command to every MONITOR client, as Redis's
+    /// `replicationFeedMonitors` formats it.
+    pub fn feed_monitors(&mut self, from: &crate::client::Client, argv: &[&[u8]]) {
+        let us = now_us();
+        let mut line =
+            format!("+{}.{:06} [{} ", us / 1_000_000, us % 1_000_000, from.db).into_bytes();
+        if from.has(crate::client::flags::UNIX) {
+            line.extend_from_slice(b"unix:");
+            line.extend_from_slice(from.laddr.as_bytes());
+        } else {
+            line.extend_from_slice(from.addr.as_bytes());
+        }
+        line.push(b']');
+        for a in argv {
+            line.push(b' ');
+            crate::util::args::repr(a, &mut line);
+        }
+        line.extend_from_slice(b"\r\n");
+        for &t in &self.monitors {
+            if t == from.token {
+                continue;
+            }
+            if let Some(m) = self.clients.get_mut(t) {
+                m.out.raw(&line);
+                self.wake_write.push(t);
             }
         }
     }

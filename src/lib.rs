@@ -11,17 +11,22 @@
 //! - [`config`]: one table of `redis.conf` directives.
 //! - [`persistence`]: RDB encoding/decoding and the fork-free snapshot.
 
+pub mod alloc;
 pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod core;
 pub mod db;
+pub mod info;
 pub mod logging;
 pub mod persistence;
 pub mod resp;
 pub mod server;
 pub mod types;
 pub mod util;
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
 
 /// The Redis version oxidis is compatible with, reported to clients.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -225,8 +225,26 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
     let st = &mut core.cmd_stats[id];
     st.calls += 1;
     st.usec += dur as u64;
+    if core.config.latency_tracking {
+        // Same bounds and precision as Redis's per-command HDR histograms (1 ns .. 1 s, 2 digits).
+        let h = st.hist.get_or_insert_with(|| {
+            hdrhistogram::Histogram::new_with_bounds(1, 1_000_000_000, 2).expect("valid bounds")
+        });
+        h.saturating_record((dur as u64 * 1000).max(1));
+    }
+    if core.config.latency_monitor_threshold > 0 {
+        let event = if cmd.has(flag::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        super::diag::record_latency(core, event, dur / 1000, now / 1000);
+    }
     core.stats.commands_processed += 1;
     client.last_cmd = cmd.meta.name;
+    if !core.monitors.is_empty() && !cmd.has(flag::SKIP_MONITOR | flag::ADMIN) {
+        core.feed_monitors(client, argv);
+    }
     slowlog(core, client, cmd, argv, dur, now);
 }
 

@@ -14,6 +14,7 @@ pub mod keyspec;
 pub mod meta;
 
 pub mod connection;
+pub mod diag;
 pub mod hash;
 pub mod keys;
 pub mod list;
@@ -210,6 +211,7 @@ pub const TABLES: &[&[Command]] = &[
     keys::COMMANDS,
     string::COMMANDS,
     server::COMMANDS,
+    diag::COMMANDS,
     transaction::COMMANDS,
     list::COMMANDS,
     hash::COMMANDS,
@@ -224,6 +226,8 @@ pub struct CmdStat {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Latency distribution in ns (`LATENCY HISTOGRAM`), created on first call.
+    pub hist: Option<hdrhistogram::Histogram<u64>>,
 }
 
 /// Name → command lookup, with a stable id per command/subcommand for stats.

@@ -131,7 +131,15 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// INFO [section ...]
+fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let text = crate::info::generate(ctx.core, ctx.client, &argv[1..]);
+    ctx.out().verbatim(text.as_bytes(), b"txt");
+    Ok(())
+}
+
 pub const COMMANDS: &[Command] = &[
+    Command::new(&meta::INFO, info),
     Command::container_with(
         &meta::COMMAND,
         introspect::command,

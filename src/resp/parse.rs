@@ -17,7 +17,7 @@ pub const BIG_ARG: usize = 32 * 1024;
 pub struct ProtoError(pub String);
 
 /// One complete request.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed {
     /// Arguments are `(start, end)` offsets into the buffer passed to [`Parser::parse`].
     Multibulk,

@@ -83,7 +83,12 @@ impl Server {
         loop {
             let hz = self.core.config.hz.clamp(1, 500) as i64;
             let period = 1000 / hz;
-            let wait = (self.last_cron_ms + period - now_ms()).clamp(0, period);
+            let mut wait = (self.last_cron_ms + period - now_ms()).clamp(0, period);
+            if let (Some((until, _)), false) =
+                (self.core.pause, self.core.paused_clients.is_empty())
+            {
+                wait = wait.min((until - now_ms()).max(0));
+            }
             match self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait as u64)))
@@ -107,6 +112,8 @@ impl Server {
                     }
                 }
             }
+            self.apply_effects();
+            self.resume_paused();
             self.apply_effects();
             self.before_sleep();
             let now = now_ms();
@@ -259,6 +266,11 @@ impl Server {
             match c.parser.parse(&qbuf, c.qpos, auth, max_bulk) {
                 Ok(None) => break,
                 Ok(Some((kind, end))) => {
+                    if self.core.pause.is_some() && self.held_by_pause(c, &qbuf, kind) {
+                        // Left unconsumed: parsed again once the pause ends.
+                        self.core.paused_clients.push(c.token);
+                        break;
+                    }
                     c.qpos = end;
                     let keep_going = match kind {
                         Parsed::Multibulk => {
@@ -308,8 +320,53 @@ impl Server {
         c.qbuf = qbuf;
     }
 
+    /// True if `CLIENT PAUSE` holds back the request just parsed.
+    fn held_by_pause(&self, c: &Client, qbuf: &[u8], kind: Parsed) -> bool {
+        let name: &[u8] = match kind {
+            Parsed::Multibulk => match c.parser.args.first() {
+                Some(&(s, e)) => &qbuf[s..e],
+                None => return false,
+            },
+            Parsed::Inline => match c.parser.inline_args.first() {
+                Some(a) => a,
+                None => return false,
+            },
+        };
+        let reg = &self.core.registry;
+        let flags = reg
+            .lookup(name)
+            .map(|id| reg.cmds[id].meta.flags)
+            .unwrap_or(0);
+        self.core.pause_applies(flags, now_ms())
+    }
+
+    /// Resumes clients held by a `CLIENT PAUSE` that ended (expired or UNPAUSE).
+    fn resume_paused(&mut self) {
+        if self.core.paused_clients.is_empty() {
+            return;
+        }
+        if let Some((until, _)) = self.core.pause {
+            if now_ms() < until {
+                return;
+            }
+            self.core.pause = None;
+        }
+        let mut tokens = std::mem::take(&mut self.core.paused_clients);
+        tokens.sort_unstable();
+        tokens.dedup();
+        for t in tokens {
+            let Some(mut c) = self.core.clients.take(t) else {
+                continue;
+            };
+            self.process_input(&mut c);
+            self.core.clients.put(c);
+            self.pending_write.push(t);
+        }
+    }
+
     /// Applies what commands queued for other clients.
     fn apply_effects(&mut self) {
+        self.pending_write.append(&mut self.core.wake_write);
         for e in std::mem::take(&mut self.core.effects) {
             match e {
                 Effect::Kill(t) => {
