@@ -17,6 +17,12 @@ pub struct Config {
     pub loglevel: String,
     pub logfile: String,
     pub activerehashing: bool,
+    pub enable_debug_command: String,
+    pub latency_monitor_threshold: i64,
+    pub latency_tracking: bool,
+    pub maxmemory: i64,
+    pub maxmemory_policy: String,
+    pub repl_backlog_size: i64,
 }
 impl Default for Config {
     fn default() -> Self {
@@ -39,6 +45,12 @@ impl Default for Config {
             loglevel: "notice".into(),
             logfile: String::new(),
             activerehashing: true,
+            enable_debug_command: "no".into(),
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            maxmemory: 0,
+            maxmemory_policy: "noeviction".into(),
+            repl_backlog_size: 1 << 20,
         }
     }
 }
@@ -48,6 +60,9 @@ impl Config {
             let v: Vec<&str> = l.split_whitespace().collect();
             if v.len() == 2 && v[0] == "port" {
                 self.port = v[1].parse().unwrap();
+            }
+            if v.len() == 2 && v[0] == "enable-debug-command" {
+                self.enable_debug_command = v[1].into();
             }
         }
         Ok(())

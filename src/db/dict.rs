@@ -49,6 +49,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             f(k, v)
         }
     }
+    pub fn mem_usage(&self) -> usize {
+        self.0.capacity() * 48
+    }
     pub fn is_rehashing(&self) -> bool {
         false
     }
