@@ -7,7 +7,7 @@ CARGO ?= cargo
 # Extra arguments for `make run`, e.g. make run ARGS="--port 7000"
 ARGS ?=
 
-.PHONY: all build run test fmt fmt-check clippy check clean
+.PHONY: all build run test fmt fmt-check clippy check clean docs bench
 
 all: build
 
@@ -22,6 +22,10 @@ run: build
 test:
 	$(CARGO) test --no-fail-fast --all-targets
 	$(CARGO) test --no-fail-fast --doc
+
+# Regenerates docs/commands.md from the command table.
+docs:
+	OXIDIS_UPDATE_DOCS=1 $(CARGO) test --lib commands_doc_is_current
 
 fmt:
 	$(CARGO) fmt --all

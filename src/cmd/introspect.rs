@@ -286,3 +286,99 @@ pub fn help(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
     );
     Ok(())
 }
+
+/// A string field of a command's docs map (`summary`, `since`, `complexity`, ...).
+pub fn doc_field(meta: &super::Meta, field: &str) -> Option<String> {
+    let blob = meta.docs;
+    let line_end = blob.iter().position(|&b| b == b'\r')?;
+    let n: usize = std::str::from_utf8(&blob[1..line_end]).ok()?.parse().ok()?;
+    let mut p = line_end + 2;
+    for _ in 0..n {
+        let (key, k) = bulk_at(&blob[p..])?;
+        p += k;
+        if key == field.as_bytes() {
+            return bulk_at(&blob[p..]).map(|(v, _)| String::from_utf8_lossy(v).into_owned());
+        }
+        // Skip the value: render it into a scratch buffer to learn its length.
+        let mut scratch = Out::new();
+        p += render(&blob[p..], &mut scratch);
+    }
+    None
+}
+
+fn bulk_at(b: &[u8]) -> Option<(&[u8], usize)> {
+    if b.first() != Some(&b'$') {
+        return None;
+    }
+    let le = b.iter().position(|&c| c == b'\r')?;
+    let n: usize = std::str::from_utf8(&b[1..le]).ok()?.parse().ok()?;
+    let start = le + 2;
+    Some((b.get(start..start + n)?, start + n + 2))
+}
+
+/// Renders `docs/commands.md` from the command table.
+pub fn commands_markdown(reg: &super::Registry) -> String {
+    let mut rows: Vec<&Command> = reg.top_level().map(|(_, c)| c).collect();
+    rows.sort_by_key(|c| (c.meta.group, c.meta.name));
+    let mut s = String::from(
+        "# Commands\n\nGenerated from the command table by `make docs` (a test fails when this file is stale).\n\
+         Every command listed here is implemented; metadata (`COMMAND INFO`/`DOCS`) is Redis 7.0.15's.\n",
+    );
+    let mut group = "";
+    for c in rows {
+        if c.meta.group != group {
+            group = c.meta.group;
+            s.push_str(&format!(
+                "\n## {group}\n\n| command | arity | summary |\n|---|---|---|\n"
+            ));
+        }
+        let summary = doc_field(c.meta, "summary").unwrap_or_default();
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            c.meta.name.to_ascii_uppercase(),
+            c.meta.arity,
+            summary
+        ));
+        let mut subs: Vec<&Command> = c.subs.iter().collect();
+        subs.sort_by_key(|s| s.meta.name);
+        for sc in subs {
+            let summary = doc_field(sc.meta, "summary").unwrap_or_default();
+            s.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                sc.meta.name.replace('|', " ").to_ascii_uppercase(),
+                sc.meta.arity,
+                summary
+            ));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/commands.md is generated from the table; regenerate with `make docs`.
+    #[test]
+    fn commands_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/commands.md");
+        let want = commands_markdown(&super::super::Registry::new());
+        if std::env::var_os("OXIDIS_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &want).expect("write docs/commands.md");
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/commands.md is stale: run `make docs`");
+    }
+
+    #[test]
+    fn docs_fields_are_found() {
+        assert_eq!(
+            doc_field(&crate::cmd::meta::GET, "summary").as_deref(),
+            Some("Get the value of a key")
+        );
+        assert_eq!(
+            doc_field(&crate::cmd::meta::GET, "since").as_deref(),
+            Some("1.0.0")
+        );
+    }
+}

@@ -370,6 +370,17 @@ impl DiffPair {
     }
 
     /// Sends `cmd` to both and compares under `norm`; returns the reference reply on success.
+    /// Sends `cmd` to both and returns (subject reply, reference reply) without comparing.
+    pub fn raw_both<A: AsRef<[u8]>>(&mut self, cmd: &[A]) -> (Vec<u8>, Vec<u8>) {
+        let request = encode_command(cmd);
+        self.subject_conn.send(&request);
+        self.reference_conn.send(&request);
+        (
+            self.subject_conn.read_reply(),
+            self.reference_conn.read_reply(),
+        )
+    }
+
     pub fn compare<A: AsRef<[u8]>>(&mut self, cmd: &[A], norm: Norm) -> Result<Vec<u8>, Mismatch> {
         let request = encode_command(cmd);
         let shown = || {
