@@ -86,5 +86,5 @@ pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
 
 /// What `--version` prints.
 pub fn version_line() -> String {
-    format!("oxidis server v={OXIDIS_VERSION} redis_version={REDIS_VERSION} bits=64")
+    format!("Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=0 oxidis={OXIDIS_VERSION}")
 }
