@@ -3,6 +3,8 @@
 //! CRC-64 trailer, DUMP payload footer). The per-type value encoders/decoders and the snapshot
 //! logic build on these.
 
+pub mod decode;
+pub mod encode;
 pub mod format;
 pub mod io;
 
