@@ -1,1 +1,3 @@
-//! TODO
+//! Databases and the keyspace.
+
+pub mod dict;
