@@ -1,13 +1,21 @@
 //! One database: the keyspace table and the table of expiry times, with Redis's lazy
-//! expiry on access and the sampling used by the active expiry cycle.
+//! expiry on access, the sampling used by the active expiry cycle, and the pre-write hook
+//! through which a running snapshot keeps its point-in-time view.
 //!
 //! Keys with a TTL are in both tables, as in Redis: `expires` is what the active cycle
-//! samples. Lookups that find an expired key delete it (side effect: the key is gone and
-//! `expired_keys` is counted by the caller through the returned flag).
+//! samples. Lookups that find an expired key delete it.
+//!
+//! **Contract:** every mutation of `dict` or `expires` goes through a `Db` method (`get_mut`,
+//! `set`, `add`, `remove`, `set_expire`, `persist`, `flush`), never through the fields,
+//! because those methods first hand the entry's old state to a running snapshot
+//! ([`SnapTap`]). Reading the fields directly is fine.
 
 use super::dict::Dict;
 use crate::types::value::Value;
 use rand::Rng;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
 
 pub type Key = Box<[u8]>;
 
@@ -17,6 +25,42 @@ pub struct Entry {
     pub val: Value,
     /// Last access time in LRU clock units (seconds), for `OBJECT IDLETIME`.
     pub lru: u32,
+    /// The snapshot epoch at which this entry was last captured (or created): a running
+    /// snapshot with epoch `E` still needs the entry's current state iff `epoch < E`.
+    pub epoch: u32,
+}
+
+/// What a running snapshot receives: entries as they were at its start.
+pub enum SnapItem {
+    Entry { db: usize, key: Key, val: Value, expire: Option<i64> },
+    /// A database emptied by FLUSHDB/FLUSHALL while the snapshot runs: the writer serialises
+    /// its entries whose epoch is below the snapshot's (and frees it, off the loop thread).
+    Tables { db: usize, dict: Dict<Key, Entry>, expires: Dict<Key, i64> },
+    /// Every entry has been sent.
+    Done,
+}
+
+/// A running snapshot's hook into one database.
+pub struct SnapTap {
+    pub epoch: u32,
+    /// The database index at the snapshot's start (a SWAPDB moves the tap with the tables).
+    pub origin: usize,
+    pub tx: Sender<SnapItem>,
+    /// Items sent and not yet written (pacing of the cursor walk).
+    pub pending: Arc<AtomicUsize>,
+    /// The walk's SCAN cursor over `dict`, and whether it has finished.
+    pub cursor: u64,
+    pub walked: bool,
+}
+
+impl SnapTap {
+    pub fn send(&self, item: SnapItem) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        // A writer that already failed has dropped its receiver: nothing to do then.
+        if self.tx.send(item).is_err() {
+            self.pending.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A database.
@@ -28,17 +72,13 @@ pub struct Db {
     pub expired: u64,
     /// Average TTL estimate (ms) for `INFO keyspace`, updated by the active cycle.
     pub avg_ttl: i64,
+    /// Set while a snapshot still needs this database's old state.
+    pub snap: Option<SnapTap>,
 }
 
 impl Db {
     pub fn new(id: usize) -> Self {
-        Db {
-            id,
-            dict: Dict::new(),
-            expires: Dict::new(),
-            expired: 0,
-            avg_ttl: 0,
-        }
+        Db { id, dict: Dict::new(), expires: Dict::new(), expired: 0, avg_ttl: 0, snap: None }
     }
 
     pub fn len(&self) -> usize {
@@ -47,6 +87,58 @@ impl Db {
 
     pub fn is_empty(&self) -> bool {
         self.dict.len() == 0
+    }
+
+    /// Epoch stamped on entries created now: a running snapshot must not include them.
+    fn new_epoch(&self) -> u32 {
+        self.snap.as_ref().map(|s| s.epoch).unwrap_or(0)
+    }
+
+    /// The pre-write hook: before `key` changes, a running snapshot gets its old state.
+    #[inline]
+    fn capture(&mut self, key: &[u8]) {
+        let Some(tap) = &self.snap else { return };
+        let Some((k, e)) = self.dict.get_key_value_mut(key) else { return };
+        if e.epoch >= tap.epoch {
+            return;
+        }
+        e.epoch = tap.epoch;
+        let expire = self.expires.get(key).copied();
+        tap.send(SnapItem::Entry { db: tap.origin, key: k.clone(), val: e.val.clone(), expire });
+    }
+
+    /// One slice of a snapshot's walk: captures up to `budget` entries not yet captured.
+    /// Returns true when this database has been walked completely.
+    pub fn snapshot_step(&mut self, budget: usize) -> bool {
+        let Some(tap) = self.snap.as_mut() else { return true };
+        if tap.walked {
+            return true;
+        }
+        let mut sent = 0;
+        let (epoch, origin) = (tap.epoch, tap.origin);
+        let expires = &self.expires;
+        let mut items = Vec::new();
+        let mut cursor = tap.cursor;
+        loop {
+            cursor = self.dict.scan_mut(cursor, |k, e| {
+                if e.epoch < epoch {
+                    e.epoch = epoch;
+                    let expire = expires.get(&k[..]).copied();
+                    items.push(SnapItem::Entry { db: origin, key: k.clone(), val: e.val.clone(), expire });
+                    sent += 1;
+                }
+            });
+            if cursor == 0 || sent >= budget {
+                break;
+            }
+        }
+        let tap = self.snap.as_mut().expect("checked above");
+        for it in items {
+            tap.send(it);
+        }
+        tap.cursor = cursor;
+        tap.walked = cursor == 0;
+        tap.walked
     }
 
     /// The absolute expiry time in ms, if the key has one.
@@ -75,9 +167,11 @@ impl Db {
         self.dict.get(key)
     }
 
-    /// Reads a live key for modification (expiring it lazily).
+    /// A live key for modification (expiring it lazily). Side effect: a running snapshot
+    /// first receives the entry's current state.
     pub fn get_mut(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now);
+        self.capture(key);
         self.dict.get_mut(key)
     }
 
@@ -89,6 +183,7 @@ impl Db {
 
     /// Sets `key` to `val`. The TTL is cleared unless `keep_ttl` (SET semantics).
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, lru: u32) {
+        self.capture(key);
         if !keep_ttl && self.expires.len() > 0 {
             self.expires.remove(key);
         }
@@ -98,18 +193,21 @@ impl Db {
                 e.lru = lru;
             }
             None => {
-                self.dict.insert(key.into(), Entry { val, lru });
+                let epoch = self.new_epoch();
+                self.dict.insert(key.into(), Entry { val, lru, epoch });
             }
         }
     }
 
     /// Adds a key known to be absent.
     pub fn add(&mut self, key: &[u8], val: Value, lru: u32) {
-        self.dict.insert(key.into(), Entry { val, lru });
+        let epoch = self.new_epoch();
+        self.dict.insert(key.into(), Entry { val, lru, epoch });
     }
 
     /// Removes a key and its TTL; returns the entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.capture(key);
         let (_, e) = self.dict.remove(key)?;
         if self.expires.len() > 0 {
             self.expires.remove(key);
@@ -119,6 +217,7 @@ impl Db {
 
     /// Sets an absolute expiry (ms) on an existing key.
     pub fn set_expire(&mut self, key: &[u8], when: i64) {
+        self.capture(key);
         if let Some(t) = self.expires.get_mut(key) {
             *t = when;
         } else {
@@ -128,14 +227,26 @@ impl Db {
 
     /// Removes the TTL; true if there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        self.expires.len() > 0 && self.expires.remove(key).is_some()
+        if self.expires.len() == 0 || !self.expires.contains_key(key) {
+            return false;
+        }
+        self.capture(key);
+        self.expires.remove(key).is_some()
     }
 
-    /// Empties the database; returns how many keys it held.
+    /// Empties the database; returns how many keys it held. A running snapshot receives
+    /// the old tables whole (no per-key work here).
     pub fn flush(&mut self) -> usize {
         let n = self.dict.len();
-        self.dict = Dict::new();
-        self.expires = Dict::new();
+        let dict = std::mem::take(&mut self.dict);
+        let expires = std::mem::take(&mut self.expires);
+        match &self.snap {
+            Some(tap) if !tap.walked => tap.send(SnapItem::Tables { db: tap.origin, dict, expires }),
+            _ => {
+                drop(dict);
+                drop(expires);
+            }
+        }
         n
     }
 
@@ -153,15 +264,9 @@ impl Db {
 
     /// One active-expiry pass over up to `samples` keys with a TTL; returns
     /// `(sampled, expired)`. Side effect: expired keys are deleted.
-    pub fn expire_sample(
-        &mut self,
-        samples: usize,
-        now: i64,
-        rng: &mut impl Rng,
-    ) -> (usize, usize) {
+    pub fn expire_sample(&mut self, samples: usize, now: i64, rng: &mut impl Rng) -> (usize, usize) {
         let mut picked: Vec<(Vec<u8>, i64)> = Vec::with_capacity(samples);
-        self.expires
-            .sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
+        self.expires.sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
         let mut expired = 0;
         let mut ttl_sum = 0i64;
         let mut ttl_n = 0i64;
@@ -178,11 +283,7 @@ impl Db {
         if ttl_n > 0 {
             let avg = ttl_sum / ttl_n;
             // Same smoothing as Redis: mostly the old estimate, a little of the sample.
-            self.avg_ttl = if self.avg_ttl == 0 {
-                avg
-            } else {
-                (self.avg_ttl / 50) * 49 + avg / 50
-            };
+            self.avg_ttl = if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
         }
         (picked.len(), expired)
     }
