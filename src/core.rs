@@ -188,8 +188,8 @@ pub struct Core {
     pub pause: Option<(i64, bool)>,
     /// Active expiry may be disabled by `DEBUG SET-ACTIVE-EXPIRE 0`.
     pub active_expire: bool,
-    /// Set when the loop should re-read listener config (bind/port changed).
-    pub listeners_changed: bool,
+    /// Listeners bound by `CONFIG SET bind|port|...`, for the loop to swap in.
+    pub new_listeners: Option<Vec<crate::listener::Listener>>,
     /// Absolute path of the config file, if started with one (for CONFIG REWRITE).
     pub config_file: Option<std::path::PathBuf>,
     pub executable: String,
@@ -237,7 +237,7 @@ impl Core {
             cas_dirty: Vec::new(),
             pause: None,
             active_expire: true,
-            listeners_changed: false,
+            new_listeners: None,
             config_file: None,
             executable: String::new(),
             latency: Latency::default(),

@@ -256,8 +256,8 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             line!(s, "used_memory_scripts:0");
             line!(s, "used_memory_scripts_human:0B");
             line!(s, "maxmemory:{}", cfg.maxmemory);
-            line!(s, "maxmemory_human:{}", human(cfg.maxmemory as u64));
-            line!(s, "maxmemory_policy:{}", cfg.maxmemory_policy);
+            line!(s, "maxmemory_human:{}", human(cfg.maxmemory));
+            line!(s, "maxmemory_policy:{}", cfg.maxmemory_policy.name());
             line!(s, "allocator_frag_ratio:1.00");
             line!(s, "allocator_frag_bytes:0");
             line!(

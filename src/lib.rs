@@ -18,6 +18,7 @@ pub mod config;
 pub mod core;
 pub mod db;
 pub mod info;
+pub mod listener;
 pub mod logging;
 pub mod persistence;
 pub mod resp;
@@ -36,7 +37,7 @@ pub const OXIDIS_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `redis-server`'s `main()`: argv and config, logging, load, then the loop. Returns the
 /// process exit code.
 pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
-    let startup = match config::parse_argv(&argv[1..]) {
+    let startup = match config::parse_argv(&argv) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -48,15 +49,19 @@ pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
         return 0;
     }
     if startup.show_help {
-        eprintln!("{}", config::USAGE);
+        eprintln!("{}", USAGE);
         return 0;
     }
     let mut cfg = config::Config::default();
-    if let Err(e) = cfg.load_str(&startup.config_text) {
+    if let Err(e) = cfg.load_startup(&startup) {
         eprintln!("{e}");
         return 1;
     }
     logging::init(&cfg);
+    if let Err(e) = std::env::set_current_dir(&cfg.dir) {
+        log::error!("Can't chdir to '{}': {e}", cfg.dir.display());
+        return 1;
+    }
     log::warn!("oxidis (Redis {REDIS_VERSION} compatible) version={OXIDIS_VERSION}, bits=64, pid={}, just started", std::process::id());
     if startup.config_path.is_none() {
         log::warn!("Warning: no config file specified, using the default config. In order to specify a config file use oxidis-server /path/to/redis.conf");
@@ -83,6 +88,22 @@ pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
         }
     }
 }
+
+/// What `--help` prints (redis-server's usage, with oxidis's binary name).
+const USAGE: &str = "Usage: ./oxidis-server [/path/to/redis.conf] [options] [-]
+       ./oxidis-server - (read config from stdin)
+       ./oxidis-server -v or --version
+       ./oxidis-server -h or --help
+
+Examples:
+       ./oxidis-server (run the server with default conf)
+       echo 'maxmemory 128mb' | ./oxidis-server -
+       ./oxidis-server /etc/redis/6379.conf
+       ./oxidis-server --port 7777
+       ./oxidis-server --port 7777 --replicaof 127.0.0.1 8888
+       ./oxidis-server /etc/myredis.conf --loglevel verbose -
+       ./oxidis-server /etc/myredis.conf --loglevel verbose
+";
 
 /// What `--version` prints.
 pub fn version_line() -> String {

@@ -27,7 +27,7 @@ pub fn filter(level: &str) -> log::LevelFilter {
 
 /// Installs the logger once; later calls only change the level.
 pub fn init(cfg: &Config) {
-    let level = filter(&cfg.loglevel);
+    let level = filter(cfg.loglevel.name());
     let mut b = env_logger::Builder::new();
     b.filter_level(level);
     let pid = std::process::id();
@@ -39,7 +39,7 @@ pub fn init(cfg: &Config) {
         match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&cfg.logfile)
+            .open(String::from_utf8_lossy(&cfg.logfile).as_ref())
         {
             Ok(f) => {
                 b.target(env_logger::Target::Pipe(Box::new(f)));

@@ -50,7 +50,7 @@ fn select(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn check_auth(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
     user == b"default"
         && match &ctx.core.config.requirepass {
-            Some(p) => p.as_bytes() == pass,
+            Some(p) => p.as_slice() == pass,
             None => true,
         }
 }
@@ -303,7 +303,7 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         addr = Some(argv[2]);
         skipme = false;
     } else {
-        if argv.len() % 2 != 0 {
+        if !argv.len().is_multiple_of(2) {
             return Err(error::SYNTAX);
         }
         for pair in argv[2..].chunks(2) {

@@ -350,7 +350,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn debug_allowed(ctx: &Ctx) -> bool {
-    match ctx.core.config.enable_debug_command.as_str() {
+    match ctx.core.config.enable_debug_command.name() {
         "yes" => true,
         "local" => {
             ctx.client.has(flags::UNIX)
@@ -369,6 +369,7 @@ fn debug_protocol(ctx: &mut Ctx, ty: &[u8]) -> CmdResult {
     } else if is(ty, "integer") {
         out.int(12345);
     } else if is(ty, "double") {
+        #[allow(clippy::approx_constant)]
         out.double(3.141);
     } else if is(ty, "bignum") {
         if out.resp3() {

@@ -13,6 +13,7 @@ pub mod introspect;
 pub mod keyspec;
 pub mod meta;
 
+pub mod config;
 pub mod connection;
 pub mod diag;
 pub mod hash;
@@ -212,6 +213,7 @@ pub const TABLES: &[&[Command]] = &[
     string::COMMANDS,
     server::COMMANDS,
     diag::COMMANDS,
+    config::COMMANDS,
     transaction::COMMANDS,
     list::COMMANDS,
     hash::COMMANDS,

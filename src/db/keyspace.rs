@@ -32,10 +32,19 @@ pub struct Entry {
 
 /// What a running snapshot receives: entries as they were at its start.
 pub enum SnapItem {
-    Entry { db: usize, key: Key, val: Value, expire: Option<i64> },
+    Entry {
+        db: usize,
+        key: Key,
+        val: Value,
+        expire: Option<i64>,
+    },
     /// A database emptied by FLUSHDB/FLUSHALL while the snapshot runs: the writer serialises
     /// its entries whose epoch is below the snapshot's (and frees it, off the loop thread).
-    Tables { db: usize, dict: Dict<Key, Entry>, expires: Dict<Key, i64> },
+    Tables {
+        db: usize,
+        dict: Dict<Key, Entry>,
+        expires: Dict<Key, i64>,
+    },
     /// Every entry has been sent.
     Done,
 }
@@ -78,7 +87,14 @@ pub struct Db {
 
 impl Db {
     pub fn new(id: usize) -> Self {
-        Db { id, dict: Dict::new(), expires: Dict::new(), expired: 0, avg_ttl: 0, snap: None }
+        Db {
+            id,
+            dict: Dict::new(),
+            expires: Dict::new(),
+            expired: 0,
+            avg_ttl: 0,
+            snap: None,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -98,19 +114,28 @@ impl Db {
     #[inline]
     fn capture(&mut self, key: &[u8]) {
         let Some(tap) = &self.snap else { return };
-        let Some((k, e)) = self.dict.get_key_value_mut(key) else { return };
+        let Some((k, e)) = self.dict.get_key_value_mut(key) else {
+            return;
+        };
         if e.epoch >= tap.epoch {
             return;
         }
         e.epoch = tap.epoch;
         let expire = self.expires.get(key).copied();
-        tap.send(SnapItem::Entry { db: tap.origin, key: k.clone(), val: e.val.clone(), expire });
+        tap.send(SnapItem::Entry {
+            db: tap.origin,
+            key: k.clone(),
+            val: e.val.clone(),
+            expire,
+        });
     }
 
     /// One slice of a snapshot's walk: captures up to `budget` entries not yet captured.
     /// Returns true when this database has been walked completely.
     pub fn snapshot_step(&mut self, budget: usize) -> bool {
-        let Some(tap) = self.snap.as_mut() else { return true };
+        let Some(tap) = self.snap.as_mut() else {
+            return true;
+        };
         if tap.walked {
             return true;
         }
@@ -124,7 +149,12 @@ impl Db {
                 if e.epoch < epoch {
                     e.epoch = epoch;
                     let expire = expires.get(&k[..]).copied();
-                    items.push(SnapItem::Entry { db: origin, key: k.clone(), val: e.val.clone(), expire });
+                    items.push(SnapItem::Entry {
+                        db: origin,
+                        key: k.clone(),
+                        val: e.val.clone(),
+                        expire,
+                    });
                     sent += 1;
                 }
             });
@@ -143,7 +173,7 @@ impl Db {
 
     /// The absolute expiry time in ms, if the key has one.
     pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
-        if self.expires.len() == 0 {
+        if self.expires.is_empty() {
             return None;
         }
         self.expires.get(key).copied()
@@ -184,7 +214,7 @@ impl Db {
     /// Sets `key` to `val`. The TTL is cleared unless `keep_ttl` (SET semantics).
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, lru: u32) {
         self.capture(key);
-        if !keep_ttl && self.expires.len() > 0 {
+        if !keep_ttl && !self.expires.is_empty() {
             self.expires.remove(key);
         }
         match self.dict.get_mut(key) {
@@ -209,7 +239,7 @@ impl Db {
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         self.capture(key);
         let (_, e) = self.dict.remove(key)?;
-        if self.expires.len() > 0 {
+        if !self.expires.is_empty() {
             self.expires.remove(key);
         }
         Some(e)
@@ -227,7 +257,7 @@ impl Db {
 
     /// Removes the TTL; true if there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        if self.expires.len() == 0 || !self.expires.contains_key(key) {
+        if self.expires.is_empty() || !self.expires.contains_key(key) {
             return false;
         }
         self.capture(key);
@@ -241,7 +271,11 @@ impl Db {
         let dict = std::mem::take(&mut self.dict);
         let expires = std::mem::take(&mut self.expires);
         match &self.snap {
-            Some(tap) if !tap.walked => tap.send(SnapItem::Tables { db: tap.origin, dict, expires }),
+            Some(tap) if !tap.walked => tap.send(SnapItem::Tables {
+                db: tap.origin,
+                dict,
+                expires,
+            }),
             _ => {
                 drop(dict);
                 drop(expires);
@@ -264,9 +298,15 @@ impl Db {
 
     /// One active-expiry pass over up to `samples` keys with a TTL; returns
     /// `(sampled, expired)`. Side effect: expired keys are deleted.
-    pub fn expire_sample(&mut self, samples: usize, now: i64, rng: &mut impl Rng) -> (usize, usize) {
+    pub fn expire_sample(
+        &mut self,
+        samples: usize,
+        now: i64,
+        rng: &mut impl Rng,
+    ) -> (usize, usize) {
         let mut picked: Vec<(Vec<u8>, i64)> = Vec::with_capacity(samples);
-        self.expires.sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
+        self.expires
+            .sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
         let mut expired = 0;
         let mut ttl_sum = 0i64;
         let mut ttl_n = 0i64;
@@ -283,7 +323,11 @@ impl Db {
         if ttl_n > 0 {
             let avg = ttl_sum / ttl_n;
             // Same smoothing as Redis: mostly the old estimate, a little of the sample.
-            self.avg_ttl = if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
+            self.avg_ttl = if self.avg_ttl == 0 {
+                avg
+            } else {
+                (self.avg_ttl / 50) * 49 + avg / 50
+            };
         }
         (picked.len(), expired)
     }

@@ -112,9 +112,12 @@ impl Parser {
                 }
                 let count = crate::util::num::parse_i64(&buf[start + 1..line_end]);
                 let count = match count {
-                    Some(c) if c <= i32::MAX as i64 && (authenticated || c <= 10) => c,
+                    Some(c) if c <= i32::MAX as i64 => c,
                     _ => return Err(proto("invalid multibulk length")),
                 };
+                if count > 10 && !authenticated {
+                    return Err(proto("unauthenticated multibulk length"));
+                }
                 let next = line_end + 2;
                 if count <= 0 {
                     // Empty request: skipped silently, as Redis does.
@@ -150,9 +153,12 @@ impl Parser {
                     }
                     let len = crate::util::num::parse_i64(&buf[p + 1..line_end]);
                     let len = match len {
-                        Some(l) if l >= 0 && l <= max_bulk && (authenticated || l <= 16384) => l,
+                        Some(l) if l >= 0 && l <= max_bulk => l,
                         _ => return Err(proto("invalid bulk length")),
                     };
+                    if len > 16384 && !authenticated {
+                        return Err(proto("unauthenticated bulk length"));
+                    }
                     self.bulk_len = len;
                     self.pos = line_end + 2;
                 }
@@ -212,7 +218,9 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn one(buf: &[u8]) -> Result<Option<(Parsed, usize, Vec<Vec<u8>>)>, ProtoError> {
+    type One = Result<Option<(Parsed, usize, Vec<Vec<u8>>)>, ProtoError>;
+
+    fn one(buf: &[u8]) -> One {
         let mut p = Parser::new();
         Ok(p.parse(buf, 0, true, 512 * 1024 * 1024)?.map(|(k, end)| {
             let args = match k {

@@ -39,7 +39,7 @@ fn active_expire(s: &mut Server, now: i64) {
     let mut expired_total = 0u64;
     for db in core.dbs.iter_mut() {
         loop {
-            if db.expires.len() == 0 {
+            if db.expires.is_empty() {
                 break;
             }
             let (sampled, expired) = db.expire_sample(EXPIRE_KEYS_PER_LOOP, now, &mut core.rng);

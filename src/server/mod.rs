@@ -6,13 +6,12 @@
 //! Signals (SIGTERM, SIGINT) arrive through a self-pipe registered in the same poll.
 
 mod cron;
-mod listener;
 
 use crate::client::{flags, Client, Conn};
 use crate::cmd::call;
 use crate::core::{now_ms, Core, Effect};
+use crate::listener::{self, Listener};
 use crate::resp::parse::Parsed;
-use listener::Listener;
 use log::{debug, info, warn};
 use mio::{Events, Interest, Poll, Token};
 use std::io;
@@ -72,6 +71,20 @@ impl Server {
         Ok(())
     }
 
+    /// Replaces the listeners with ones bound by CONFIG SET.
+    fn swap_listeners(&mut self, mut ls: Vec<Listener>) {
+        for l in self.listeners.iter_mut() {
+            l.deregister(self.poll.registry());
+        }
+        for (i, l) in ls.iter_mut().enumerate() {
+            if let Err(e) = l.register(self.poll.registry(), Token(LISTENER_BASE + i)) {
+                warn!("Registering listener: {e}");
+            }
+        }
+        self.core.tcp_port = ls.iter().find_map(|l| l.port()).unwrap_or(0);
+        self.listeners = ls;
+    }
+
     /// The TCP port actually bound (useful with `--port 0`).
     pub fn port(&self) -> u16 {
         self.core.tcp_port
@@ -81,7 +94,7 @@ impl Server {
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         loop {
-            let hz = self.core.config.hz.clamp(1, 500) as i64;
+            let hz = self.core.config.hz.clamp(1, 500);
             let period = 1000 / hz;
             let mut wait = (self.last_cron_ms + period - now_ms()).clamp(0, period);
             if let (Some((until, _)), false) =
@@ -111,6 +124,9 @@ impl Server {
                         self.pending_write.push(t.0);
                     }
                 }
+            }
+            if let Some(ls) = self.core.new_listeners.take() {
+                self.swap_listeners(ls);
             }
             self.apply_effects();
             self.resume_paused();
@@ -449,7 +465,7 @@ impl Server {
             }
         }
         if let Some(path) = self.core.config.unixsocket.as_ref() {
-            let _ = std::fs::remove_file(path);
+            let _ = std::fs::remove_file(String::from_utf8_lossy(path).as_ref());
         }
         info!("Redis is now ready to exit, bye bye...");
         true

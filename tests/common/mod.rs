@@ -19,7 +19,10 @@ pub mod rng;
 pub mod server;
 
 pub use conn::RawConn;
-pub use diff::{compare_replies, parse_script, split_args, DiffPair, Mismatch, Norm, ScriptStep};
+pub use diff::{
+    compare_replies, diff_dir, parse_script, script_files, split_args, DiffPair, Mismatch, Norm,
+    ScriptStep,
+};
 pub use resp::{encode_command, escape, parse_all, parse_reply, scan_frame, try_parse_reply, Resp};
 pub use rng::{random_sequence, GenCmd, Generator, SeedRng};
 pub use server::{target_is_redis, ServerKind, TestServer};

@@ -27,8 +27,16 @@ pub fn read_object<R: Read>(r: &mut RdbReader<R>, ty: u8) -> RdbResult<Value> {
 
 /// Loads a whole RDB stream into `dbs` (which the caller has emptied). Keys whose expiry is
 /// before `now` are skipped, as a master does when loading. Returns the load statistics.
-pub fn load<R: Read>(r: &mut RdbReader<R>, dbs: &mut [Db], now: i64, lru: u32) -> RdbResult<LoadStats> {
-    let mut st = LoadStats { version: r.read_header()?, ..Default::default() };
+pub fn load<R: Read>(
+    r: &mut RdbReader<R>,
+    dbs: &mut [Db],
+    now: i64,
+    lru: u32,
+) -> RdbResult<LoadStats> {
+    let mut st = LoadStats {
+        version: r.read_header()?,
+        ..Default::default()
+    };
     let mut db = 0usize;
     let mut expire: Option<i64> = None;
     loop {
@@ -62,10 +70,14 @@ pub fn load<R: Read>(r: &mut RdbReader<R>, dbs: &mut [Db], now: i64, lru: u32) -
                 st.aux.push((k, v));
             }
             RDB_OPCODE_MODULE_AUX => {
-                return Err(r.error("The RDB file contains AUX module data I can't load: no matching module"));
+                return Err(r.error(
+                    "The RDB file contains AUX module data I can't load: no matching module",
+                ));
             }
             RDB_OPCODE_FUNCTION2 | RDB_OPCODE_FUNCTION_PRE_GA => {
-                return Err(r.error("The RDB file contains functions, which oxidis does not support"));
+                return Err(
+                    r.error("The RDB file contains functions, which oxidis does not support")
+                );
             }
             RDB_OPCODE_EOF => {
                 r.verify_trailer()?;
@@ -101,5 +113,9 @@ pub fn load<R: Read>(r: &mut RdbReader<R>, dbs: &mut [Db], now: i64, lru: u32) -
 
 /// Formats a load failure the way the server reports it at start-up.
 pub fn describe(path: &std::path::Path, e: &RdbError) -> String {
-    format!("Short read or OOM loading DB. Unrecoverable error, aborting now. File {}: {}", path.display(), e)
+    format!(
+        "Short read or OOM loading DB. Unrecoverable error, aborting now. File {}: {}",
+        path.display(),
+        e
+    )
 }

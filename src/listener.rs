@@ -1,4 +1,4 @@
-//! Listening sockets, built with socket2 so `tcp-backlog` is honoured (mio's own `bind`
+//! Listening sockets (TCP and unix), built with socket2 so `tcp-backlog` is honoured (mio's own `bind`
 //! fixes the backlog at 128), then handed to mio.
 
 use crate::client::Conn;
@@ -21,6 +21,13 @@ impl Listener {
             Listener::Tcp(l) => r.register(l, t, Interest::READABLE),
             Listener::Unix(l, _) => r.register(l, t, Interest::READABLE),
         }
+    }
+
+    pub fn deregister(&mut self, r: &Registry) {
+        let _ = match self {
+            Listener::Tcp(l) => r.deregister(l),
+            Listener::Unix(l, _) => r.deregister(l),
+        };
     }
 
     pub fn port(&self) -> Option<u16> {
@@ -85,6 +92,8 @@ pub fn bind_all(cfg: &Config) -> io::Result<Vec<Listener>> {
         }
     }
     if let Some(path) = &cfg.unixsocket {
+        let path = String::from_utf8_lossy(path).into_owned();
+        let path = &path;
         let _ = std::fs::remove_file(path);
         let l = UnixListener::bind(path)?;
         use std::os::unix::fs::PermissionsExt;
@@ -102,6 +111,8 @@ pub fn bind_all(cfg: &Config) -> io::Result<Vec<Listener>> {
 fn bind_tcp(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     sock.set_reuse_address(true)?;
+    // Lets CONFIG SET bind/port bind the new sockets before the old ones close.
+    sock.set_reuse_port(true)?;
     if addr.is_ipv6() {
         sock.set_only_v6(true)?;
     }
