@@ -35,7 +35,7 @@ impl Ctx<'_> {
     }
 
     /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss, refreshes the LRU.
-    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
         let db = &mut self.core.dbs[self.client.db];
@@ -47,7 +47,7 @@ impl Ctx<'_> {
             Some(e) => {
                 self.core.stats.keyspace_hits += 1;
                 e.lru = lru;
-                Some(e)
+                Some(&*e)
             }
             None => {
                 self.core.stats.keyspace_misses += 1;
@@ -56,7 +56,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// `lookupKeyWrite`: expires lazily, no hit/miss stats.
+    /// `lookupKeyWrite`: expires lazily, no hit/miss stats. Side effect: a running snapshot
+    /// first receives the entry's current state (the caller may modify it in place).
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
@@ -64,7 +65,7 @@ impl Ctx<'_> {
         if db.expire_if_needed(key, now) {
             self.core.stats.expired_keys += 1;
         }
-        let e = db.dict.get_mut(key)?;
+        let e = db.get_mut(key, now)?;
         e.lru = lru;
         Some(e)
     }
