@@ -83,6 +83,12 @@ impl Ctx<'_> {
         self.core.key_modified(db, key);
     }
 
+    /// Reports a keyspace event on `key` in the selected database (see [`crate::notify`]).
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.core.notify(class, event, key, db);
+    }
+
     /// The LRU clock now.
     pub fn lru(&self) -> u32 {
         Core::lru_clock(self.now)
