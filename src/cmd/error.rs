@@ -99,3 +99,22 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+pub const ZADD_XX_NX: Error =
+    Error::fixed("ERR XX and NX options at the same time are not compatible");
+pub const ZADD_GT_LT_NX: Error =
+    Error::fixed("ERR GT, LT, and/or NX options at the same time are not compatible");
+pub const ZADD_INCR_PAIR: Error =
+    Error::fixed("ERR INCR option supports a single increment-element pair");
+pub const SCORE_NAN: Error = Error::fixed("ERR resulting score is not a number (NaN)");
+pub const MINMAX_NOT_FLOAT: Error = Error::fixed("ERR min or max is not a float");
+pub const LEX_RANGE: Error = Error::fixed("ERR min or max not valid string range item");
+pub const LIMIT_NEEDS_BY: Error = Error::fixed(
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+);
+pub const WITHSCORES_BYLEX: Error =
+    Error::fixed("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+pub const WEIGHT_NOT_FLOAT: Error = Error::fixed("ERR weight value is not a float");
+pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
+pub const NUMKEYS_NOT_POSITIVE: Error = Error::fixed("ERR numkeys should be greater than 0");
+pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");
+pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");

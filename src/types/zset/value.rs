@@ -686,8 +686,9 @@ impl ZSet {
     }
 
     /// One `ZSCAN` step. A listpack is returned whole (every member and its stored score
-    /// text) with cursor 0; a skiplist scans its dict from `cursor` (Redis `dictScan`), at
-    /// most `10 * count` buckets or until `count` members were produced, with scores as
+    /// text) with cursor 0; a skiplist scans its dict from `cursor` (Redis `dictScan`) until
+    /// `count` members were produced, the cursor is back to 0, or after `20 * count` more
+    /// buckets (Redis doubles COUNT for pairs, then allows ten times that), with scores as
     /// `%.17g`. `f` receives `(member, score text)`; the next cursor is returned.
     pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(Vec<u8>, Vec<u8>)) -> u64 {
         match &self.enc {
@@ -701,7 +702,7 @@ impl ZSet {
             Enc::Skiplist(big) => {
                 let mut cursor = cursor;
                 let mut produced = 0usize;
-                let mut iterations = count.saturating_mul(10);
+                let mut iterations = count.saturating_mul(20);
                 loop {
                     cursor = big.dict.scan(cursor, |m, s| {
                         let mut t = Vec::with_capacity(24);
