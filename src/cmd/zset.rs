@@ -376,7 +376,7 @@ fn zrevrank(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn zcount(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let r = ScoreRange::parse(argv[2], argv[3]).ok_or(error::MINMAX_NOT_FLOAT)?;
     let (z, out) = read_zset(ctx, argv[1])?;
-    out.int(z.map_or(0, |z| z.count_in_score_range(&r)) as i64);
+    out.int(z.map_or(0, |z| z.count_in_score_range(&r)));
     Ok(())
 }
 
@@ -384,7 +384,7 @@ fn zcount(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn zlexcount(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let r = LexRange::parse(argv[2], argv[3]).ok_or(error::LEX_RANGE)?;
     let (z, out) = read_zset(ctx, argv[1])?;
-    out.int(z.map_or(0, |z| z.count_in_lex_range(&r)) as i64);
+    out.int(z.map_or(0, |z| z.count_in_lex_range(&r)));
     Ok(())
 }
 

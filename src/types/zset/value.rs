@@ -533,25 +533,51 @@ impl ZSet {
     }
 
     /// Number of elements with a score in `range` (`ZCOUNT`).
-    pub fn count_in_score_range(&self, range: &ScoreRange) -> usize {
-        match (
-            self.first_in_score_range(range),
-            self.last_in_score_range(range),
-        ) {
-            (Some(a), Some(b)) if b >= a => b - a + 1,
-            _ => 0,
+    pub fn count_in_score_range(&self, range: &ScoreRange) -> i64 {
+        match &self.enc {
+            Enc::Listpack(_) => match self.first_in_score_range(range) {
+                Some(a) => self
+                    .iter_from(a, false)
+                    .take_while(|(_, s)| range.value_lte_max(*s))
+                    .count() as i64,
+                None => 0,
+            },
+            Enc::Skiplist(_) => Self::rank_count(
+                self.len(),
+                self.first_in_score_range(range),
+                self.last_in_score_range(range),
+            ),
         }
     }
 
-    /// Number of elements with a member in `range` (`ZLEXCOUNT`).
-    pub fn count_in_lex_range(&self, range: &LexRange<'_>) -> usize {
-        match (
-            self.first_in_lex_range(range),
-            self.last_in_lex_range(range),
-        ) {
-            (Some(a), Some(b)) if b >= a => b - a + 1,
-            _ => 0,
+    /// Number of elements with a member in `range` (`ZLEXCOUNT`). As in Redis, when the
+    /// scores differ (lex ranges then make no sense) the two encodings may disagree, and the
+    /// skiplist's rank arithmetic may even give a negative count.
+    pub fn count_in_lex_range(&self, range: &LexRange<'_>) -> i64 {
+        match &self.enc {
+            Enc::Listpack(_) => match self.first_in_lex_range(range) {
+                Some(a) => self
+                    .iter_from(a, false)
+                    .take_while(|(m, _)| lex_lte_max(range, *m))
+                    .count() as i64,
+                None => 0,
+            },
+            Enc::Skiplist(_) => Self::rank_count(
+                self.len(),
+                self.first_in_lex_range(range),
+                self.last_in_lex_range(range),
+            ),
         }
+    }
+
+    /// `zcountCommand`'s arithmetic on the ranks of the first and last element in range.
+    fn rank_count(len: usize, first: Option<usize>, last: Option<usize>) -> i64 {
+        let Some(a) = first else { return 0 };
+        let mut count = len as i64 - a as i64;
+        if let Some(b) = last {
+            count -= len as i64 - 1 - b as i64;
+        }
+        count
     }
 
     /// Removes the elements of ascending ranks `start..=end` (both within the set);
