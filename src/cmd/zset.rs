@@ -126,13 +126,13 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut flags: AddFlags) -> CmdResult
         idx += 1;
     }
     let rest = &argv[idx..];
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return Err(error::SYNTAX);
     }
     if flags.nx && flags.xx {
         return Err(error::ZADD_XX_NX);
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Err(error::ZADD_GT_LT_NX);
     }
     if flags.incr && rest.len() > 2 {
