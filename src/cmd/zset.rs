@@ -1045,3 +1045,94 @@ pub const COMMANDS: &[Command] = &[
     Command::new(&meta::ZINTERCARD, setops::zintercard),
     Command::new(&meta::ZSCAN, zscan),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_parses_like_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"+7"), Ok(7));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        for bad in [
+            &b" 1"[..],
+            b"+",
+            b"-",
+            b"1x",
+            b"18446744073709551616",
+            b"0x10",
+        ] {
+            assert_eq!(parse_cursor(bad), Err(error::INVALID_CURSOR), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rank_ranges_are_sanitized_like_redis() {
+        assert_eq!(sanitize_rank(0, -1, 5), Some((0, 4)));
+        assert_eq!(sanitize_rank(-100, 100, 5), Some((0, 4)));
+        assert_eq!(sanitize_rank(3, 1, 5), None);
+        assert_eq!(sanitize_rank(5, 9, 5), None);
+        assert_eq!(sanitize_rank(-2, -1, 5), Some((3, 4)));
+        assert_eq!(sanitize_rank(0, -6, 5), None);
+        assert_eq!(sanitize_rank(0, 0, 0), None);
+    }
+
+    #[test]
+    fn mpop_arguments() {
+        let argv: Vec<&[u8]> = vec![b"ZMPOP", b"2", b"a", b"b", b"max", b"COUNT", b"3"];
+        let a = parse_mpop(&argv, 1).unwrap();
+        assert_eq!(a.keys, vec![&b"a"[..], b"b"]);
+        assert!(a.max);
+        assert_eq!(a.count, 3);
+        let argv: Vec<&[u8]> = vec![b"BZMPOP", b"0", b"1", b"a", b"MIN"];
+        let a = parse_mpop(&argv, 2).unwrap();
+        assert_eq!((a.keys.len(), a.max, a.count), (1, false, 1));
+        let err = |v: Vec<&[u8]>| parse_mpop(&v, 1).unwrap_err();
+        assert_eq!(
+            err(vec![b"ZMPOP", b"0", b"a", b"MIN"]),
+            error::NUMKEYS_NOT_POSITIVE
+        );
+        assert_eq!(
+            err(vec![b"ZMPOP", b"9223372036854775807", b"a", b"MIN"]),
+            error::SYNTAX
+        );
+        assert_eq!(
+            err(vec![b"ZMPOP", b"1", b"a", b"MIN", b"COUNT", b"0"]),
+            error::COUNT_NOT_POSITIVE
+        );
+        assert_eq!(
+            err(vec![
+                b"ZMPOP", b"1", b"a", b"MIN", b"COUNT", b"1", b"COUNT", b"1"
+            ]),
+            error::SYNTAX
+        );
+    }
+
+    #[test]
+    fn range_options_follow_zrange_generic() {
+        let parse = |s: &str| {
+            let owned: Vec<Vec<u8>> = s.split(' ').map(|a| a.as_bytes().to_vec()).collect();
+            let argv: Vec<&[u8]> = owned.iter().map(|a| a.as_slice()).collect();
+            parse_range(&argv, 1, false, RangeType::Auto, Direction::Auto)
+                .map(|r| (r.rev, r.withscores, r.offset, r.limit))
+        };
+        assert_eq!(parse("ZRANGE k 0 -1"), Ok((false, false, 0, -1)));
+        assert_eq!(
+            parse("ZRANGE k (1 5 BYSCORE REV LIMIT 2 3 WITHSCORES"),
+            Ok((true, true, 2, 3))
+        );
+        assert_eq!(parse("ZRANGE k 0 -1 LIMIT 0 -1"), Ok((false, false, 0, -1)));
+        assert_eq!(parse("ZRANGE k 0 -1 LIMIT 0 1"), Err(error::LIMIT_NEEDS_BY));
+        assert_eq!(
+            parse("ZRANGE k - + BYLEX WITHSCORES"),
+            Err(error::WITHSCORES_BYLEX)
+        );
+        assert_eq!(parse("ZRANGE k a b BYSCORE"), Err(error::MINMAX_NOT_FLOAT));
+        assert_eq!(parse("ZRANGE k a b BYLEX"), Err(error::LEX_RANGE));
+        assert_eq!(parse("ZRANGE k 0 -1 BYSCORE BYLEX"), Err(error::SYNTAX));
+        assert_eq!(parse("ZRANGE k 0 -1 REV REV"), Err(error::SYNTAX));
+    }
+}
