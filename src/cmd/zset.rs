@@ -649,10 +649,9 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], z: Option<ZSet>, event: &str) {
         }
         None => {
             ctx.out().int(0);
-            let now = ctx.now;
-            let db = ctx.db();
-            db.expire_if_needed(dst, now);
-            if db.remove(dst).is_some() {
+            // dbDelete: no lookup first, so a logically expired `dst` is deleted (and
+            // reported) too.
+            if ctx.db().remove(dst).is_some() {
                 ctx.touched(dst);
                 ctx.notify(Class::GENERIC, "del", dst);
             }
