@@ -168,3 +168,51 @@ fn redis_benchmark_runs_to_completion() {
         .expect("total_commands_processed");
     assert!(total >= 6 * 6 * 2000, "only {total} commands counted");
 }
+
+/// Sends `n` pipelined GETs of a 10 KB value without reading, then reads what arrives;
+/// returns (replies received, connection closed by the server).
+fn slow_reader(s: &TestServer, n: usize) -> (usize, bool) {
+    let mut c = s.conn();
+    let value = "x".repeat(10 * 1024);
+    assert_eq!(c.cmd(&["SET", "big", value.as_str()]), b"+OK\r\n");
+    let mut req = Vec::new();
+    for _ in 0..n {
+        req.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+    }
+    c.send(&req);
+    // Let the server fill the socket and its output buffer before reading anything.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut got = 0;
+    while got < n {
+        match c.try_read_reply() {
+            Ok(r) => {
+                assert!(r.starts_with(b"$10240\r\n"), "unexpected reply");
+                got += 1;
+            }
+            Err(_) => return (got, true),
+        }
+    }
+    (got, c.is_closed_within(Duration::from_millis(200)))
+}
+
+#[test]
+fn output_buffer_limit_closes_slow_normal_clients() {
+    let n = 4000; // 40 MB of replies: more than loopback socket buffers hold
+    let s = TestServer::oxidis(&[]);
+    // Default: normal clients have no limit and get every reply.
+    assert_eq!(slow_reader(&s, n), (n, false));
+    let mut admin = s.conn();
+    assert_eq!(
+        admin.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 0 0"
+        ]),
+        b"+OK\r\n"
+    );
+    let (got, closed) = slow_reader(&s, n);
+    assert!(closed && got < n, "got {got} replies, closed={closed}");
+    // The server goes on serving others.
+    assert_eq!(admin.cmd(&["PING"]), b"+PONG\r\n");
+}
