@@ -13,6 +13,7 @@ pub mod introspect;
 pub mod keyspec;
 pub mod meta;
 
+pub mod bitmap;
 pub mod config;
 pub mod connection;
 pub mod diag;
@@ -219,6 +220,7 @@ pub const TABLES: &[&[Command]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    bitmap::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.
