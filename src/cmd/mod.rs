@@ -18,6 +18,7 @@ pub mod config;
 pub mod connection;
 pub mod diag;
 pub mod hash;
+pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod server;
@@ -221,6 +222,7 @@ pub const TABLES: &[&[Command]] = &[
     set::COMMANDS,
     zset::COMMANDS,
     bitmap::COMMANDS,
+    hll::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.
