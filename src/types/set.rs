@@ -465,7 +465,7 @@ mod tests {
         a.remove(b"m1");
         assert!(b.contains(b"m1") && !a.contains(b"m1"));
         assert_eq!(b.len(), 100);
-        assert_eq!(b.heap_size() > 0, true);
+        assert!(b.heap_size() > 0);
     }
 
     #[test]
