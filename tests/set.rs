@@ -346,3 +346,100 @@ fn keyspace_events_follow_t_set_c() {
         .read_reply_timeout(std::time::Duration::from_millis(100))
         .is_none());
 }
+
+/// `keyspace_hits` and `keyspace_misses` from INFO stats.
+fn hits_misses(c: &mut RawConn) -> (i64, i64) {
+    let info = String::from_utf8_lossy(&c.cmd_str("INFO stats")).into_owned();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from INFO stats"))
+    };
+    (field("keyspace_hits:"), field("keyspace_misses:"))
+}
+
+#[test]
+fn keyspace_hits_and_misses_match_redis() {
+    let mut p = DiffPair::new();
+    p.check_str("SADD a 1 2 3");
+    p.check_str("SADD b 2 3 4");
+    let script = [
+        "SINTERSTORE d a b",
+        "SINTERSTORE d a nokey b",
+        "SUNIONSTORE d a nokey",
+        "SDIFFSTORE d a b",
+        "SINTER a b",
+        "SINTERCARD 2 a b",
+        "SUNION a nokey",
+        "SMEMBERS nokey",
+        "SPOP a 10",
+        "SADD a 1 2 3",
+        "SPOP a 1",
+        "SPOP a",
+        "SMOVE b a 4",
+        "SRANDMEMBER a 10",
+        "SRANDMEMBER nokey",
+        "SSCAN a 0",
+        "SISMEMBER a 1",
+        "SMISMEMBER nokey 1",
+        "SCARD a",
+        "SREM a 1",
+    ];
+    for cmd in script {
+        let s0 = hits_misses(&mut p.subject_conn);
+        let r0 = hits_misses(&mut p.reference_conn);
+        p.check_with(&cmd.split(' ').collect::<Vec<_>>(), Norm::TypeOnly);
+        let s1 = hits_misses(&mut p.subject_conn);
+        let r1 = hits_misses(&mut p.reference_conn);
+        assert_eq!(
+            (s1.0 - s0.0, s1.1 - s0.1),
+            (r1.0 - r0.0, r1.1 - r0.1),
+            "hits/misses after {cmd}"
+        );
+    }
+}
+
+fn dirty(c: &mut RawConn) -> i64 {
+    let info = String::from_utf8_lossy(&c.cmd_str("INFO persistence")).into_owned();
+    info.lines()
+        .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("rdb_changes_since_last_save in INFO persistence")
+}
+
+#[test]
+fn writes_count_changes_like_redis() {
+    let mut p = DiffPair::new();
+    let script = [
+        "SADD a 1 2 3",
+        "SADD a 3 4",
+        "SADD a 4",
+        "SADD b 2 3 x",
+        "SREM a 9",
+        "SREM a 1 2",
+        "SMOVE a b 3",
+        "SMOVE a b 4",
+        "SMOVE b c x",
+        "SMOVE b b 2",
+        "SINTERSTORE d b c",
+        "SINTERSTORE d b nokey",
+        "SINTERSTORE d b nokey",
+        "SUNIONSTORE d b c",
+        "SDIFFSTORE d b b",
+        "SADD p 1 2 3 4 5 6 7 8 9 10",
+        "SPOP p",
+        "SPOP p 0",
+        "SPOP p 1",
+        "SPOP p 6",
+        "SPOP p 100",
+        "SADD q 1 2",
+        "SREM q 1 2 3",
+    ];
+    for cmd in script {
+        let (s0, r0) = (dirty(&mut p.subject_conn), dirty(&mut p.reference_conn));
+        p.check_with(&cmd.split(' ').collect::<Vec<_>>(), Norm::TypeOnly);
+        let (s1, r1) = (dirty(&mut p.subject_conn), dirty(&mut p.reference_conn));
+        assert_eq!(s1 - s0, r1 - r0, "changes counted by {cmd}");
+    }
+}

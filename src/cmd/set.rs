@@ -278,12 +278,14 @@ fn spop_count(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let size = set_mut(ctx, key).len() as u64;
     ctx.notify(Class::SET, "spop", key);
     if count >= size {
-        // Case 1: the whole set, replied as a union of the one set.
+        // Case 1: the whole set, replied as a union of the one set (whose lookup Redis
+        // counts as a keyspace hit).
+        ctx.lookup_read(key);
         let (s, out) = set_out(ctx, key);
         let s = s.expect("checked to be a set");
         reply_set(out, &union_of(&[Some(s)], max));
         remove_emptied(ctx, key);
-        ctx.touched_n(key, count.saturating_add(1));
+        ctx.touched_n(key, size);
         return Ok(());
     }
     let remaining = size - count;
@@ -311,7 +313,7 @@ fn spop_count(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         e.val = Value::Set(Arc::new(kept.expect("remaining > 0")));
     }
-    ctx.touched_n(key, count + 1);
+    ctx.touched_n(key, count);
     Ok(())
 }
 
