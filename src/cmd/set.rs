@@ -107,15 +107,18 @@ fn remove_emptied(ctx: &mut Ctx, key: &[u8]) {
 fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let key = argv[1];
     let max = max_intset(ctx);
-    let added = if write_check(ctx, key)? {
-        let s = set_mut(ctx, key);
-        argv[2..].iter().filter(|m| s.add(m, max)).count()
-    } else {
-        let mut s = Set::for_member(argv[2]);
-        let n = argv[2..].iter().filter(|m| s.add(m, max)).count();
-        let lru = ctx.lru();
-        ctx.db().add(key, Value::Set(Arc::new(s)), lru);
-        n
+    let added = match ctx.lookup_write(key) {
+        Some(e) => {
+            let s = e.val.as_set_mut().ok_or(error::WRONGTYPE)?;
+            argv[2..].iter().filter(|m| s.add(m, max)).count()
+        }
+        None => {
+            let mut s = Set::for_member(argv[2]);
+            let n = argv[2..].iter().filter(|m| s.add(m, max)).count();
+            let lru = ctx.lru();
+            ctx.db().add(key, Value::Set(Arc::new(s)), lru);
+            n
+        }
     };
     if added > 0 {
         ctx.touched_n(key, added as u64);
@@ -128,11 +131,11 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// SREM key member [member ...]
 fn srem(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let key = argv[1];
-    if !write_check(ctx, key)? {
+    let Some(e) = ctx.lookup_write(key) else {
         ctx.out().int(0);
         return Ok(());
-    }
-    let s = set_mut(ctx, key);
+    };
+    let s = e.val.as_set_mut().ok_or(error::WRONGTYPE)?;
     let mut deleted = 0;
     for m in &argv[2..] {
         if s.remove(m) {
