@@ -443,3 +443,37 @@ fn writes_count_changes_like_redis() {
         assert_eq!(s1 - s0, r1 - r0, "changes counted by {cmd}");
     }
 }
+
+#[test]
+fn watch_sees_only_real_changes() {
+    let mut p = DiffPair::new();
+    let mut other_s = p.subject.conn();
+    let mut other_r = p.reference.conn();
+    p.check_str("SADD s 1 2");
+    p.check_str("SADD t a");
+    // (command run by another client, whether it invalidates WATCH s)
+    let cases = [
+        "SADD s 1",
+        "SADD s 3",
+        "SREM s 9",
+        "SREM s 3",
+        "SPOP s 0",
+        "SMOVE t s zz",
+        "SMOVE s s 1",
+        "SINTERSTORE s s nokey",
+        "SADD s 1 2",
+        "SINTERSTORE nokey2 s nokey",
+        "SISMEMBER s 1",
+        "SUNIONSTORE u s",
+        "SDIFFSTORE s s s",
+    ];
+    for cmd in cases {
+        p.check_str("WATCH s");
+        let args: Vec<&str> = cmd.split(' ').collect();
+        let (a, b) = (other_s.cmd(&args), other_r.cmd(&args));
+        assert_eq!(escape(&a), escape(&b), "{cmd} by another client");
+        p.check_str("MULTI");
+        p.check_str("PING");
+        p.check_str("EXEC");
+    }
+}
