@@ -20,7 +20,7 @@ fn cmd(parts: &[&str]) -> Vec<Vec<u8>> {
 }
 
 fn stream_key(rng: &mut SeedRng) -> &'static str {
-    *rng.pick(&["x0", "x1", "x1", "x2", "str"])
+    rng.pick(&["x0", "x1", "x1", "x2", "str"])
 }
 
 fn id(rng: &mut SeedRng) -> String {
