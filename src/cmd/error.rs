@@ -107,8 +107,7 @@ pub const LCS_NOT_STRINGS: Error =
 pub const LCS_LEN_AND_IDX: Error =
     Error::fixed("ERR If you want both the length and indexes, please just use IDX.");
 pub const LCS_TOO_LONG: Error = Error::fixed("ERR String too long for LCS");
-pub const LCS_OVER_LIMIT: Error = Error::fixed(
-    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
-);
+pub const LCS_OVER_LIMIT: Error =
+    Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
 pub const LCS_ALLOC: Error =
     Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");

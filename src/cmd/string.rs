@@ -200,8 +200,12 @@ fn set_generic(
         return Ok(());
     }
     let lru = ctx.lru();
-    ctx.db()
-        .set(key, Value::Str(Str::from_bytes(val)), flags & KEEPTTL != 0, lru);
+    ctx.db().set(
+        key,
+        Value::Str(Str::from_bytes(val)),
+        flags & KEEPTTL != 0,
+        lru,
+    );
     ctx.touched(key);
     ctx.notify(Class::STRING, "set", key);
     if let Some(when) = when {
@@ -441,8 +445,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         None => {
             let sum = num::incr_by_float(b"0", by).map_err(to_error)?;
-            ctx.db()
-                .add(key, Value::Str(plain_str(sum.clone())), lru);
+            ctx.db().add(key, Value::Str(plain_str(sum.clone())), lru);
             sum
         }
     };
@@ -471,8 +474,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             v.len()
         }
         None => {
-            ctx.db()
-                .add(key, Value::Str(Str::from_bytes(tail)), lru);
+            ctx.db().add(key, Value::Str(Str::from_bytes(tail)), lru);
             tail.len()
         }
     };
@@ -817,7 +819,14 @@ mod tests {
             assert_eq!(opts(bad, true), Err(error::SYNTAX), "{bad}");
         }
         assert_eq!(opts("persist", false), Ok(PERSIST));
-        for bad in ["persist ex 10", "ex 10 persist", "keepttl", "nx", "get", "px"] {
+        for bad in [
+            "persist ex 10",
+            "ex 10 persist",
+            "keepttl",
+            "nx",
+            "get",
+            "px",
+        ] {
             assert_eq!(opts(bad, false), Err(error::SYNTAX), "{bad}");
         }
         // C string comparison: the keyword ends at a NUL byte.
