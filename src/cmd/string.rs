@@ -9,6 +9,10 @@
 //! Reads go through `lookupKeyRead` ([`Ctx::lookup_read`]: lazy expiry, hit/miss stats),
 //! writes through `lookupKeyWrite` ([`Ctx::lookup_write`]) or `Db` methods. Every write
 //! calls [`Ctx::touched`] and raises the keyspace events `t_string.c` raises, in its order.
+//!
+//! Propagation to AOF and replicas (when it lands) must rewrite as Redis does: SET with an
+//! expire option as `SET key value PXAT <ms>` (GET dropped), GETEX as `PEXPIREAT`, `DEL` or
+//! `PERSIST`, GETDEL as `DEL`, GETSET as `SET`, INCRBYFLOAT as `SET key <result> KEEPTTL`.
 
 use super::args::{self, is};
 use super::error::{self, Error};
