@@ -207,7 +207,6 @@ fn read_lookups_and_dirty_counts_match_redis() {
 }
 
 #[test]
-#[ignore = "needs SADD: a second data type is not merged yet"]
 fn string_wrongtype_script_matches_redis() {
     DiffPair::new().run_script_file(&diff_dir().join("string-wrongtype.txt"));
 }

@@ -175,7 +175,12 @@ fn generators() -> Vec<Generator> {
         Generator::new("GET", 6, |r| cmd(&[b"GET", &key(r)])),
         Generator::new("SETNX", 2, |r| cmd(&[b"SETNX", &key(r), &value(r)])),
         Generator::new("SETEX", 2, |r| {
-            let secs = int_arg(r, -1, 100_000);
+            // Never a TTL short enough to elapse during the test (timing would differ).
+            let secs = if r.chance(1, 5) {
+                int_arg(r, -1, 0)
+            } else {
+                int_arg(r, 1000, 100_000)
+            };
             cmd(&[b"SETEX", &key(r), &secs, &value(r)])
         }),
         Generator::new("PSETEX", 2, |r| {
@@ -232,6 +237,9 @@ fn generators() -> Vec<Generator> {
             cmd(&[b"SETRANGE", &key(r), &off, &value(r)])
         }),
         Generator::new("LCS", 3, lcs_cmd),
+        // Other types and deletions, so WRONGTYPE paths and fresh keys keep coming up.
+        Generator::new("XADD", 1, |r| cmd(&[b"XADD", &key(r), b"1-1", b"f", b"v"])),
+        Generator::new("DEL", 2, |r| cmd(&[b"DEL", &key(r)])),
         Generator::new("ENCODING", 3, |r| {
             GenCmd::with(
                 vec![b"DEBUG".to_vec(), b"OBJECT".to_vec(), key(r)],
