@@ -609,8 +609,8 @@ type Match = (u32, u32, u32, u32, u32);
 
 /// The longest common subsequence of `a` and `b` by Redis's dynamic programming table
 /// (`table` holds `(a.len()+1) * (b.len()+1)` cells), walked back the way Redis walks it so
-/// that ranges come out identical. Returns the subsequence (if `want_lcs`) and the ranges
-/// of at least `minlen` bytes (if `want_ranges`), last ones first.
+/// that ranges come out identical. Returns its length and, if `want_lcs`, the subsequence
+/// and the matching ranges of at least `minlen` bytes, last ones first.
 fn lcs_walk(
     a: &[u8],
     b: &[u8],
