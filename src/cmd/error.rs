@@ -120,6 +120,7 @@ pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater 
 pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
 pub const SRANDMEMBER_RANGE: Error = Error::fixed(
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
 pub const NUMKEYS_TOO_MANY: Error =
     Error::fixed("ERR Number of keys can't be greater than number of args");
 pub const DECR_OVERFLOW: Error = Error::fixed("ERR decrement would overflow");
