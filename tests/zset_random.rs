@@ -263,9 +263,12 @@ fn encoding(c: &mut RawConn, key: &str) -> String {
     }
 }
 
-fn run(extra_config: &[(&str, &str)], steps: usize) {
+fn run(extra_config: &[(&str, &str)], resp3: bool, steps: usize) {
     let mut rng = SeedRng::from_env();
     let mut p = DiffPair::new();
+    if resp3 {
+        p.check_with(&["HELLO", "3"], Norm::TypeOnly);
+    }
     for (k, v) in extra_config {
         p.check(&["CONFIG", "SET", k, v]);
     }
@@ -310,7 +313,12 @@ fn run(extra_config: &[(&str, &str)], steps: usize) {
 
 #[test]
 fn random_zset_commands_default_limits() {
-    run(&[], 2000);
+    run(&[], false, 2000);
+}
+
+#[test]
+fn random_zset_commands_resp3() {
+    run(&[("zset-max-listpack-entries", "6")], true, 1000);
 }
 
 #[test]
@@ -320,6 +328,7 @@ fn random_zset_commands_small_limits() {
             ("zset-max-listpack-entries", "4"),
             ("zset-max-listpack-value", "3"),
         ],
+        false,
         2000,
     );
 }

@@ -39,8 +39,10 @@ enum Src<'a> {
 }
 
 // TODO(merge sets): plain sets are valid inputs with score 1. The set type is being built on
-// another branch; once it lands, read its members and membership through its public API in
-// these three helpers (intset members come out as their decimal text).
+// another branch; once it lands, these helpers become (with its API as planned there)
+//   set_members:  s.iter().map(|m| m.to_vec()).collect()   (intset members as decimal text)
+//   set_contains: s.contains(member)
+// Until then no command can create a set, so these are never reached with a non-empty one.
 fn set_members(_s: &Set) -> Vec<Vec<u8>> {
     Vec::new()
 }

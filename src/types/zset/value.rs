@@ -14,7 +14,7 @@
 //! `zsetConvertToListpackIfNeeded`).
 //!
 //! API: constructors ([`ZSet::for_zadd`], [`ZSet::with_len_hint`], [`ZSet::from_sorted`],
-//! [`ZSet::from_listpack`]); element operations ([`ZSet::add`] with the `ZADD` flags,
+//! [`ZSet::from_pairs`], [`ZSet::from_listpack`]); element operations ([`ZSet::add`] with the `ZADD` flags,
 //! [`ZSet::remove`], [`ZSet::score`], [`ZSet::rank`], [`ZSet::pop`]); ranges by rank, score and
 //! lex (ranks of the first/last element in range, [`ZSet::iter_from`], the `delete_range_*`
 //! functions); random members; [`ZSet::scan`]; and for persistence [`ZSet::iter`] (lowest
@@ -233,6 +233,26 @@ impl ZSet {
         ZSet {
             enc: Enc::Skiplist(Box::new(big)),
         }
+    }
+
+    /// A set from `(member, score)` pairs in any order, as an RDB `ZSET`/`ZSET_2` record
+    /// gives them: sorted, then encoded as [`ZSet::from_sorted`] does (Redis's loader also
+    /// builds a skiplist and converts it when small). `None` on a NaN score or a repeated
+    /// member (Redis reports such a file as corrupt).
+    pub fn from_pairs(mut pairs: Vec<(Vec<u8>, f64)>, limits: Limits) -> Option<Self> {
+        if pairs.iter().any(|(_, s)| s.is_nan()) {
+            return None;
+        }
+        pairs.sort_by(|a, b| {
+            a.1.partial_cmp(&b.1)
+                .unwrap_or(Ordering::Equal)
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+        if !pairs.iter().all(|(m, _)| seen.insert(m.as_slice())) {
+            return None;
+        }
+        Some(ZSet::from_sorted(pairs, limits))
     }
 
     /// Wraps a listpack of `member, score` pairs (e.g. an RDB type 17 payload). The caller
@@ -1040,6 +1060,25 @@ mod tests {
         assert_eq!(z.len(), 3);
         assert_eq!(z.clone().len(), 3);
         assert_eq!(z.rank(format!("{:0>65}", 2).as_bytes(), false), Some(2));
+    }
+
+    #[test]
+    fn from_pairs_sorts_and_rejects_corruption() {
+        let z = ZSet::from_pairs(
+            vec![
+                (b"b".to_vec(), 2.0),
+                (b"c".to_vec(), 1.0),
+                (b"a".to_vec(), 2.0),
+            ],
+            L,
+        )
+        .unwrap();
+        assert_eq!(
+            members(&z),
+            vec![("c".into(), 1.0), ("a".into(), 2.0), ("b".into(), 2.0)]
+        );
+        assert!(ZSet::from_pairs(vec![(b"a".to_vec(), 1.0), (b"a".to_vec(), 2.0)], L).is_none());
+        assert!(ZSet::from_pairs(vec![(b"a".to_vec(), f64::NAN)], L).is_none());
     }
 
     #[test]
