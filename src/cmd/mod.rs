@@ -17,6 +17,7 @@ pub mod bitmap;
 pub mod config;
 pub mod connection;
 pub mod diag;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keys;
@@ -225,6 +226,7 @@ pub const TABLES: &[&[Command]] = &[
     bitmap::COMMANDS,
     hll::COMMANDS,
     stream::COMMANDS,
+    geo::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.
