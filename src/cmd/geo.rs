@@ -97,10 +97,10 @@ fn member_xy(z: &ZSet, member: &[u8]) -> Result<[f64; 2], Error> {
         .ok_or_else(|| Error::err("could not decode requested zset member"))
 }
 
-/// `addReplyDoubleDistance`: `%.4f` as a bulk string.
+/// `addReplyDoubleDistance`: 4 decimals as a bulk string.
 fn reply_distance(out: &mut Out, d: f64) {
     let mut b = Vec::with_capacity(24);
-    num::fmt_fixed4(d, &mut b);
+    geo::fmt_distance(d, &mut b);
     out.bulk(&b);
 }
 

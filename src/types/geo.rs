@@ -10,8 +10,6 @@
 //! Also here: the partial quicksort (`pqsort`) and glibc's stable merge sort that Redis's
 //! result sorting goes through, so that ties keep Redis's order.
 
-use std::cmp::Ordering;
-
 pub const LONG_MIN: f64 = -180.0;
 pub const LONG_MAX: f64 = 180.0;
 pub const LAT_MIN: f64 = -85.05112878;
@@ -202,16 +200,21 @@ impl ClampC for f64 {
     }
 }
 
+/// An integral double as x86-64's `cvtsd2si` converts it: NaN and anything outside the
+/// `i64` range give `i64::MIN` (the "integer indefinite" value).
+fn x86_to_i64(v: f64) -> i64 {
+    const LIM: f64 = 9223372036854775808.0;
+    if (-LIM..LIM).contains(&v) {
+        v as i64
+    } else {
+        i64::MIN
+    }
+}
+
 /// C's `(uint64_t)` conversion of a double as gcc compiles it on x86-64 (`cvttsd2si`, with
 /// the 2^63 adjustment): what Redis's `decodeGeohash` does to any score.
 fn c_double_to_u64(v: f64) -> u64 {
-    fn cvtt(v: f64) -> i64 {
-        if v.is_nan() || v >= 9223372036854775808.0 || v < -9223372036854775808.0 {
-            i64::MIN
-        } else {
-            v as i64
-        }
-    }
+    let cvtt = |v: f64| x86_to_i64(v.trunc());
     const TWO63: f64 = 9223372036854775808.0;
     if v >= TWO63 {
         (cvtt(v - TWO63) as u64) ^ (1u64 << 63)
@@ -627,8 +630,9 @@ fn vecswap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
     }
 }
 
-/// Redis's `pqsort` (NetBSD's qsort, recursing only into parts that overlap the wanted
-/// element range `[lrange, rrange]`), element-index for byte-pointer.
+/// Redis 7.0's `pqsort` (NetBSD's qsort without the "already sorted" insertion-sort
+/// fallback, recursing only into parts that overlap the wanted element range
+/// `[lrange, rrange]`), element-index for byte-pointer.
 pub fn pqsort<T>(v: &mut [T], lrange: usize, rrange: usize, cmp: &impl Fn(&T, &T) -> i32) {
     pqsort_inner(v, 0, v.len(), lrange, rrange, cmp);
 }
@@ -654,7 +658,6 @@ fn pqsort_inner<T>(
     cmp: &impl Fn(&T, &T) -> i32,
 ) {
     loop {
-        let mut swap_cnt = false;
         if n < 7 {
             insertion(v, a, n, cmp);
             return;
@@ -682,7 +685,6 @@ fn pqsort_inner<T>(
                     break;
                 }
                 if c == 0 {
-                    swap_cnt = true;
                     v.swap(pa, pb);
                     pa += 1;
                 }
@@ -694,7 +696,6 @@ fn pqsort_inner<T>(
                     break;
                 }
                 if c == 0 {
-                    swap_cnt = true;
                     v.swap(pc as usize, pd as usize);
                     pd -= 1;
                 }
@@ -704,13 +705,8 @@ fn pqsort_inner<T>(
                 break;
             }
             v.swap(pb, pc as usize);
-            swap_cnt = true;
             pb += 1;
             pc -= 1;
-        }
-        if !swap_cnt {
-            insertion(v, a, n, cmp);
-            return;
         }
         let pn = a + n;
         let s = (pa - a).min(pb - pa);
@@ -755,9 +751,30 @@ pub fn sort_results<T: Clone>(v: &mut [T], wanted: usize, desc: bool, key: impl 
     }
 }
 
-/// Total order helper for tests.
-pub fn total_cmp(a: f64, b: f64) -> Ordering {
-    a.total_cmp(&b)
+/// Redis's `addReplyDoubleDistance` text: `fixedpoint_d2string(d, 4)`, i.e. `llrint(d *
+/// 10000)` printed with 4 decimals (`0.0000` for both zeros; NaN and overflow print as
+/// `LLONG_MIN`, as x86-64's `llrint` gives).
+pub fn fmt_distance(d: f64, out: &mut Vec<u8>) {
+    if d == 0.0 {
+        out.extend_from_slice(b"0.0000");
+        return;
+    }
+    let r = (d * 10000.0).round_ties_even();
+    let sv = x86_to_i64(r);
+    if sv < 0 {
+        out.push(b'-');
+    }
+    let digits = sv.unsigned_abs().to_string().into_bytes();
+    if digits.len() <= 4 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', 4 - digits.len()));
+        out.extend_from_slice(&digits);
+    } else {
+        let (int, frac) = digits.split_at(digits.len() - 4);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(frac);
+    }
 }
 
 #[cfg(test)]
@@ -787,7 +804,7 @@ mod tests {
         let p = decode_score(3479099956230698.0).unwrap();
         let c = decode_score(3479447370796909.0).unwrap();
         let mut out = Vec::new();
-        crate::util::num::fmt_fixed4(distance(p[0], p[1], c[0], c[1]), &mut out);
+        fmt_distance(distance(p[0], p[1], c[0], c[1]), &mut out);
         assert_eq!(out, b"166274.1516");
     }
 
@@ -795,7 +812,7 @@ mod tests {
     fn sorts_match_a_plain_sort_on_distinct_keys() {
         let mut v: Vec<f64> = (0..200).map(|i| ((i * 7919) % 211) as f64).collect();
         let mut expect = v.clone();
-        expect.sort_by(|a, b| total_cmp(*a, *b));
+        expect.sort_by(|a, b| a.total_cmp(b));
         let mut w = v.clone();
         sort_results(&mut v, 200, false, |x| *x);
         assert_eq!(v, expect);
@@ -812,5 +829,36 @@ mod tests {
         for w in v.windows(2) {
             assert!(w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1));
         }
+    }
+
+    #[test]
+    fn distance_text_is_fixedpoint() {
+        let f = |d: f64| {
+            let mut o = Vec::new();
+            fmt_distance(d, &mut o);
+            String::from_utf8(o).unwrap()
+        };
+        assert_eq!(f(0.0), "0.0000");
+        assert_eq!(f(-0.0), "0.0000");
+        assert_eq!(f(0.00005), "0.0000"); // 0.5 rounds to even
+        assert_eq!(f(1.5), "1.5000");
+        assert_eq!(f(0.0123), "0.0123");
+        assert_eq!(f(166274.15162), "166274.1516");
+        assert_eq!(f(f64::NAN), "-922337203685477.5808");
+    }
+
+    #[test]
+    fn pqsort_ties_match_redis() {
+        // GEOSEARCH ... COUNT 10 over these distances (in scan order) returned the four
+        // zero-distance points as indexes 13 14 11 12 in redis-server 7.0.15.
+        let d = [
+            2261.99, 1903.92, 1471.26, 1471.26, 929.43, 1798.99, 1836.61, 2113.59, 1121.36,
+            1737.39, 1526.94, 0.0, 0.0, 0.0, 0.0, 169.93, 698.15, 935.64, 1477.39, 1666.32,
+            1791.51, 1591.31, 1712.33, 2070.73, 2070.73, 2426.05, 2401.58,
+        ];
+        let mut v: Vec<(f64, usize)> = d.iter().copied().zip(0..).collect();
+        sort_results(&mut v, 10, false, |p| p.0);
+        let idx: Vec<usize> = v[..10].iter().map(|p| p.1).collect();
+        assert_eq!(idx, [13, 14, 11, 12, 15, 16, 4, 17, 8, 2]);
     }
 }
