@@ -220,6 +220,16 @@ fn generators() -> Vec<Generator> {
     ]
 }
 
+/// The `encoding:` field of DEBUG OBJECT, or the error for a missing key.
+fn encoding(c: &mut RawConn, key: &str) -> String {
+    let r = c.cmd(&["DEBUG", "OBJECT", key]);
+    let t = String::from_utf8_lossy(&r).to_string();
+    match t.split(' ').find_map(|w| w.strip_prefix("encoding:")) {
+        Some(e) => e.to_string(),
+        None => t,
+    }
+}
+
 fn run(resp3: bool, steps: usize) {
     let mut rng = SeedRng::from_env();
     let mut p = DiffPair::new();
@@ -253,6 +263,21 @@ fn run(resp3: bool, steps: usize) {
                 "OXIDIS_SEED={} step {step} ({}):\n{m}\nlast commands:\n  {}",
                 rng.seed(),
                 g.name,
+                history[from..].join("\n  ")
+            );
+        }
+        // Stored results and grown sets must have the encoding Redis chose.
+        for k in ["dst", "g0", "g1", "g2"] {
+            if !c.args.iter().any(|a| a == k.as_bytes()) {
+                continue;
+            }
+            let a = encoding(&mut p.subject_conn, k);
+            let b = encoding(&mut p.reference_conn, k);
+            assert_eq!(
+                a,
+                b,
+                "encoding of {k} (OXIDIS_SEED={} step {step}); last commands:\n  {}",
+                rng.seed(),
                 history[from..].join("\n  ")
             );
         }
