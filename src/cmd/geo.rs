@@ -522,13 +522,16 @@ fn georadius_generic(ctx: &mut Ctx, argv: &[&[u8]], src: usize, flags: u8) -> Cm
         return Ok(());
     };
 
-    if returned > 0 {
+    if returned > 0 && ga.iter().any(|p| !(storedist && p.dist.is_nan())) {
+        // A NaN distance (rounding on near-antipodal points) would abort Redis's
+        // zslInsert; such members are left out instead (docs/differences.md).
         let pairs: Vec<(Vec<u8>, f64)> = ga
             .into_iter()
             .map(|p| {
                 let s = if storedist { p.dist } else { p.score };
                 (p.member, s)
             })
+            .filter(|(_, s)| !s.is_nan())
             .collect();
         let z = ZSet::from_pairs(pairs, limits(ctx)).unwrap_or_default();
         let lru = ctx.lru();
