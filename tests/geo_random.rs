@@ -65,10 +65,12 @@ fn s(v: &str) -> Vec<u8> {
 /// A radius or box side: mostly a few km, sometimes tiny or continental.
 fn length(r: &mut SeedRng) -> (String, String) {
     let u = r.pick(UNITS).to_string();
-    let meters = match r.below(10) {
+    let meters = match r.below(11) {
         0 => unit_f(r) * 50.0,
         1 => unit_f(r) * 5_000_000.0,
         2 => 0.0,
+        // Up to half the planet: neighbouring cells coincide at the lowest steps.
+        3 => unit_f(r) * 22_000_000.0,
         _ => unit_f(r) * 120_000.0,
     };
     let per = match u.to_ascii_lowercase().as_str() {
