@@ -1,7 +1,7 @@
 //! Sorted-set commands (Redis 7.0 `t_zset.c`): ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK
 //! ZREVRANK ZCOUNT ZLEXCOUNT, the ZRANGE family and ZRANGESTORE, ZREMRANGEBY*, ZPOPMIN ZPOPMAX
 //! ZMPOP ([`zpop`] and [`parse_mpop`] are shared with the blocking variants), ZRANDMEMBER,
-//! ZSCAN, and in [`setops`] ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD.
+//! ZSCAN, and in `setops` ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD.
 //!
 //! Handlers follow Redis's order of checks exactly (option parsing, then range parsing, then
 //! the key lookup and its type), since that order decides which error a client sees. Writes
