@@ -182,3 +182,50 @@ fn zpop_is_usable_by_blocking_variants() {
         p.check_str("ZPOPMIN k 2");
     }
 }
+
+/// `rdb_changes_since_last_save` from INFO persistence.
+fn dirty(c: &mut RawConn) -> String {
+    let r = c.cmd(&["INFO", "persistence"]);
+    let t = String::from_utf8_lossy(&r).to_string();
+    t.lines()
+        .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+        .unwrap_or("missing")
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn zset_writes_count_changes_like_redis() {
+    let mut p = DiffPair::new();
+    let base_s = dirty(&mut p.subject_conn);
+    let base_r = dirty(&mut p.reference_conn);
+    assert_eq!(base_s, base_r);
+    for cmd in [
+        "ZADD z 1 a 2 b 3 c",
+        "ZADD z 1 a",
+        "ZADD z XX 5 a 5 nosuch",
+        "ZADD z CH 6 a 7 d",
+        "ZINCRBY z 0 a",
+        "ZINCRBY z 1 a",
+        "ZREM z nosuch",
+        "ZREM z a b",
+        "ZREMRANGEBYSCORE z 100 200",
+        "ZREMRANGEBYRANK z 0 0",
+        "ZADD z 1 x 2 y 3 w",
+        "ZPOPMIN z 2",
+        "ZMPOP 1 z MAX COUNT 1",
+        "ZUNIONSTORE u 1 z",
+        "ZUNIONSTORE u 1 nosuch",
+        "ZUNIONSTORE u 1 nosuch",
+        "ZRANGESTORE r z 0 -1",
+        "ZRANGESTORE r z 5 6",
+        "ZREMRANGEBYLEX z - +",
+    ] {
+        p.check_str(cmd);
+        assert_eq!(
+            dirty(&mut p.subject_conn),
+            dirty(&mut p.reference_conn),
+            "dirty counter after {cmd}"
+        );
+    }
+}
