@@ -862,9 +862,7 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if argv.len() >= 3 {
         let l = long_arg(argv[2])?;
         if l == i64::MIN {
-            return Err(Error::err(
-                "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            ));
+            return Err(error::SRANDMEMBER_RANGE);
         }
         if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], "withscores")) {
             return Err(error::SYNTAX);
