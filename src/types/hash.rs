@@ -2,8 +2,8 @@
 //!
 //! - **listpack** while small: field, value, field, value... in one [`Listpack`] blob, in
 //!   insertion order, byte-identical to what Redis builds for the same commands.
-//! - **hashtable** once it grows: a [`Dict`] of boxed field → boxed value (boxed slices, so
-//!   no spare capacity), incrementally rehashed, with Redis's SCAN cursors.
+//! - **hashtable** once it grows: a [`Dict`] keyed by field, each entry one exact-size
+//!   allocation holding field and value, incrementally rehashed, with Redis's SCAN cursors.
 //!
 //! The conversion happens exactly when Redis 7.0 converts (`t_hash.c`): before a write, when
 //! any argument of the command is longer than `hash-max-listpack-value`
@@ -67,11 +67,93 @@ impl Default for Enc {
     }
 }
 
-/// The hashtable encoding, and the bytes its fields and values hold (for `heap_size` in
-/// O(1), as `MEMORY USAGE` must not walk a big hash).
+/// A field and its value in one allocation: `varint(field length) | field | value`. One
+/// allocation per field instead of two keeps a field cheaper than Redis's (dict entry plus
+/// two sds strings). It hashes and compares as its field, so the table is looked up by field.
+#[derive(Clone, PartialEq, Eq)]
+struct Pair(Box<[u8]>);
+
+impl Pair {
+    fn new(field: &[u8], value: &[u8]) -> Pair {
+        let mut b = Vec::with_capacity(10 + field.len() + value.len());
+        let mut n = field.len();
+        while n >= 0x80 {
+            b.push((n as u8 & 0x7F) | 0x80);
+            n >>= 7;
+        }
+        b.push(n as u8);
+        b.extend_from_slice(field);
+        b.extend_from_slice(value);
+        Pair(b.into_boxed_slice())
+    }
+
+    /// Offset of the field and its end.
+    #[inline]
+    fn bounds(&self) -> (usize, usize) {
+        let mut len = 0usize;
+        let mut shift = 0;
+        let mut i = 0;
+        while let Some(&b) = self.0.get(i) {
+            len |= usize::from(b & 0x7F) << shift;
+            i += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        (i, i + len)
+    }
+
+    #[inline]
+    fn field(&self) -> &[u8] {
+        let (start, end) = self.bounds();
+        &self.0[start..end]
+    }
+
+    #[inline]
+    fn value(&self) -> &[u8] {
+        &self.0[self.bounds().1..]
+    }
+
+    #[inline]
+    fn entries(&self) -> (LpEntry<'_>, LpEntry<'_>) {
+        let (start, end) = self.bounds();
+        (
+            LpEntry::Str(&self.0[start..end]),
+            LpEntry::Str(&self.0[end..]),
+        )
+    }
+}
+
+impl std::hash::Hash for Pair {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Must hash exactly as the borrowed form (`[u8]`) does.
+        self.field().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Pair {
+    fn borrow(&self) -> &[u8] {
+        self.field()
+    }
+}
+
+impl std::fmt::Debug for Pair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?}={:?}",
+            String::from_utf8_lossy(self.field()),
+            String::from_utf8_lossy(self.value())
+        )
+    }
+}
+
+/// The hashtable encoding, and the bytes its pairs hold (for `heap_size` in O(1), as
+/// `MEMORY USAGE` must not walk a big hash).
 #[derive(Debug, Default)]
 struct Table {
-    dict: Dict<Box<[u8]>, Box<[u8]>>,
+    dict: Dict<Pair, ()>,
     bytes: usize,
 }
 
@@ -83,19 +165,21 @@ impl Table {
         }
     }
 
+    /// Sets `field`; true if it is new. An update replaces the pair (field and value share
+    /// one allocation).
     fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
-        match self.dict.get_mut(field) {
-            Some(v) => {
-                self.bytes = self.bytes - v.len() + value.len();
-                *v = value.into();
-                false
-            }
-            None => {
-                self.bytes += field.len() + value.len();
-                self.dict.insert_new(field.into(), value.into());
-                true
-            }
+        let old = self.dict.remove(field);
+        if let Some((p, ())) = &old {
+            self.bytes -= p.0.len();
         }
+        let p = Pair::new(field, value);
+        self.bytes += p.0.len();
+        self.dict.insert_new(p, ());
+        old.is_none()
+    }
+
+    fn get(&self, field: &[u8]) -> Option<&Pair> {
+        self.dict.get_key_value(field).map(|(p, _)| p)
     }
 }
 
@@ -108,8 +192,8 @@ impl Clone for Hash {
             Enc::Listpack(lp) => Enc::Listpack(lp.clone()),
             Enc::Table(t) => {
                 let mut copy = Table::with_capacity(t.dict.len());
-                for (f, v) in t.dict.iter() {
-                    copy.dict.insert_new(f.clone(), v.clone());
+                for (p, ()) in t.dict.iter() {
+                    copy.dict.insert_new(p.clone(), ());
                 }
                 copy.bytes = t.bytes;
                 Enc::Table(copy)
@@ -197,7 +281,7 @@ impl Hash {
     pub fn get(&self, field: &[u8]) -> Option<LpEntry<'_>> {
         match &self.enc {
             Enc::Listpack(lp) => Self::lp_value_pos(lp, field).map(|p| lp.get(p)),
-            Enc::Table(t) => t.dict.get(field).map(|v| LpEntry::Str(v)),
+            Enc::Table(t) => t.get(field).map(|p| LpEntry::Str(p.value())),
         }
     }
 
@@ -287,8 +371,8 @@ impl Hash {
                 true
             }
             Enc::Table(t) => match t.dict.remove(field) {
-                Some((f, v)) => {
-                    t.bytes -= f.len() + v.len();
+                Some((p, ())) => {
+                    t.bytes -= p.0.len();
                     t.dict.try_shrink();
                     true
                 }
@@ -300,8 +384,8 @@ impl Hash {
     /// Field/value pairs in storage order (insertion order for a listpack).
     pub fn iter(&self) -> Iter<'_> {
         match &self.enc {
-            Enc::Listpack(lp) => Iter::Listpack(lp.iter()),
-            Enc::Table(t) => Iter::Table(t.dict.iter()),
+            Enc::Listpack(lp) => Iter(IterInner::Listpack(lp.iter())),
+            Enc::Table(t) => Iter(IterInner::Table(t.dict.iter())),
         }
     }
 
@@ -332,10 +416,7 @@ impl Hash {
                 let f = lp.seek(2 * rng.gen_range(0..n) as i64)?;
                 Some(Self::lp_pair(lp, f))
             }
-            Enc::Table(t) => t
-                .dict
-                .random_entry(rng)
-                .map(|(f, v)| (LpEntry::Str(f), LpEntry::Str(v))),
+            Enc::Table(t) => t.dict.random_entry(rng).map(|(p, ())| p.entries()),
         }
     }
 
@@ -362,10 +443,11 @@ impl Hash {
             }
             Enc::Table(t) => {
                 for _ in 0..count {
-                    let Some((k, v)) = t.dict.random_entry(rng) else {
+                    let Some((p, ())) = t.dict.random_entry(rng) else {
                         return;
                     };
-                    if !f(LpEntry::Str(k), LpEntry::Str(v)) {
+                    let (k, v) = p.entries();
+                    if !f(k, v) {
                         return;
                     }
                 }
@@ -404,11 +486,8 @@ impl Hash {
                 out
             }
             Enc::Table(t) if count * 3 > len => {
-                let mut all: Vec<(LpEntry<'_>, LpEntry<'_>)> = t
-                    .dict
-                    .iter()
-                    .map(|(f, v)| (LpEntry::Str(f), LpEntry::Str(v)))
-                    .collect();
+                let mut all: Vec<(LpEntry<'_>, LpEntry<'_>)> =
+                    t.dict.iter().map(|(p, ())| p.entries()).collect();
                 while all.len() > count {
                     let i = rng.gen_range(0..all.len());
                     all.swap_remove(i);
@@ -419,11 +498,11 @@ impl Hash {
                 let mut seen: HashSet<&[u8]> = HashSet::with_capacity(count);
                 let mut out = Vec::with_capacity(count);
                 while out.len() < count {
-                    let Some((f, v)) = t.dict.random_entry(rng) else {
+                    let Some((p, ())) = t.dict.random_entry(rng) else {
                         break;
                     };
-                    if seen.insert(f) {
-                        out.push((LpEntry::Str(f), LpEntry::Str(v)));
+                    if seen.insert(p.field()) {
+                        out.push(p.entries());
                     }
                 }
                 out
@@ -442,9 +521,10 @@ impl Hash {
                 }
                 0
             }
-            Enc::Table(t) => t
-                .dict
-                .scan(cursor, |k, v| f(LpEntry::Str(k), LpEntry::Str(v))),
+            Enc::Table(t) => t.dict.scan(cursor, |p, ()| {
+                let (k, v) = p.entries();
+                f(k, v)
+            }),
         }
     }
 
@@ -490,18 +570,20 @@ impl Hash {
 }
 
 /// Iterator over `(field, value)`; see [`Hash::iter`].
-pub enum Iter<'a> {
+pub struct Iter<'a>(IterInner<'a>);
+
+enum IterInner<'a> {
     Listpack(super::listpack::Iter<'a>),
-    Table(crate::db::dict::Iter<'a, Box<[u8]>, Box<[u8]>>),
+    Table(crate::db::dict::Iter<'a, Pair, ()>),
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (LpEntry<'a>, LpEntry<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Listpack(it) => Some((it.next()?, it.next()?)),
-            Iter::Table(it) => it.next().map(|(f, v)| (LpEntry::Str(f), LpEntry::Str(v))),
+        match &mut self.0 {
+            IterInner::Listpack(it) => Some((it.next()?, it.next()?)),
+            IterInner::Table(it) => it.next().map(|(p, ())| p.entries()),
         }
     }
 }
@@ -511,5 +593,334 @@ pub fn entry_as_i64(e: LpEntry<'_>) -> Option<i64> {
     match e {
         LpEntry::Int(v) => Some(v),
         LpEntry::Str(s) => crate::util::num::parse_i64(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::SeedableRng;
+    use std::collections::{HashMap, HashSet};
+
+    const L: Limits = Limits::DEFAULT;
+
+    fn bytes(e: Option<LpEntry<'_>>) -> Option<Vec<u8>> {
+        e.map(|e| e.to_bytes())
+    }
+
+    fn pairs(h: &Hash) -> HashMap<Vec<u8>, Vec<u8>> {
+        h.iter()
+            .map(|(f, v)| (f.to_bytes(), v.to_bytes()))
+            .collect()
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn small_hash_set_get_delete() {
+        let mut h = Hash::new();
+        assert_eq!(h.encoding(), "listpack");
+        assert!(h.set(b"a", b"1", L));
+        assert!(h.set(b"b", b"hello", L));
+        assert!(!h.set(b"a", b"-20", L));
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.get(b"a"), Some(LpEntry::Int(-20)));
+        assert_eq!(bytes(h.get(b"b")), Some(b"hello".to_vec()));
+        assert_eq!(h.get(b"c"), None);
+        // A value equal to a field name is not a field.
+        assert!(!h.contains(b"hello"));
+        assert_eq!(h.value_len(b"a"), Some(3));
+        assert_eq!(h.value_len(b"b"), Some(5));
+        assert!(h.remove(b"a"));
+        assert!(!h.remove(b"a"));
+        assert_eq!(h.len(), 1);
+        assert!(h.remove(b"b"));
+        assert!(h.is_empty());
+        assert_eq!(
+            h.as_listpack().unwrap().as_bytes(),
+            Listpack::new().as_bytes()
+        );
+    }
+
+    #[test]
+    fn listpack_bytes_match_redis() {
+        // HSET hd a 1 b 2 c 3 d 4; HDEL hd b; HSET hd c 333333 — blob from Redis 7.0.15 (DUMP).
+        let mut h = Hash::new();
+        for (f, v) in [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")] {
+            h.set(f.as_bytes(), v.as_bytes(), L);
+        }
+        h.remove(b"b");
+        h.set(b"c", b"333333", L);
+        assert_eq!(
+            h.as_listpack().unwrap().as_bytes(),
+            &unhex("1900000006008161020101816302f2151605048164020401ff")[..]
+        );
+    }
+
+    #[test]
+    fn converts_after_max_entries() {
+        let mut h = Hash::new();
+        for i in 0..512 {
+            h.set(format!("f{i}").as_bytes(), b"v", L);
+        }
+        assert_eq!(h.encoding(), "listpack");
+        // Updating an existing field does not convert.
+        h.set(b"f0", b"w", L);
+        assert_eq!(h.encoding(), "listpack");
+        h.set(b"f512", b"v", L);
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h.len(), 513);
+        assert_eq!(bytes(h.get(b"f0")), Some(b"w".to_vec()));
+        // Never back to a listpack.
+        for i in 0..513 {
+            assert!(h.remove(format!("f{i}").as_bytes()));
+        }
+        assert!(h.is_empty());
+        h.set(b"x", b"y", L);
+        assert_eq!(h.encoding(), "hashtable");
+    }
+
+    #[test]
+    fn converts_on_long_arguments() {
+        let v64 = [b'x'; 64];
+        let v65 = [b'x'; 65];
+        let mut h = Hash::new();
+        h.try_convert(&[b"f", &v64], L);
+        h.set(b"f", &v64, L);
+        assert_eq!(h.encoding(), "listpack");
+        // Any argument counts, even one that is not stored in the end (HSET's duplicates).
+        h.try_convert(&[b"g", b"1", b"g", &v65], L);
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(h.len(), 1);
+        assert_eq!(bytes(h.get(b"f")), Some(v64.to_vec()));
+
+        // `set` alone checks the field and the value (HINCRBY*).
+        let mut h = Hash::new();
+        h.set(&v65, b"1", L);
+        assert_eq!(h.encoding(), "hashtable");
+        let mut h = Hash::new();
+        h.set(b"f", &v65, L);
+        assert_eq!(h.encoding(), "hashtable");
+
+        // Thresholds are parameters (CONFIG SET).
+        let tiny = Limits {
+            max_entries: 1,
+            max_value: 3,
+        };
+        let mut h = Hash::new();
+        h.set(b"abc", b"123", tiny);
+        assert_eq!(h.encoding(), "listpack");
+        h.set(b"abd", b"1", tiny);
+        assert_eq!(h.encoding(), "hashtable");
+        let zero = Limits {
+            max_entries: 0,
+            max_value: 64,
+        };
+        let mut h = Hash::new();
+        h.set(b"a", b"b", zero);
+        assert_eq!(h.encoding(), "hashtable");
+    }
+
+    #[test]
+    fn hashtable_matches_a_model() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut h = Hash::new();
+        let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        for step in 0..5000 {
+            let f = format!("k{}", rng.gen_range(0..900)).into_bytes();
+            if rng.gen_range(0..3) == 0 {
+                assert_eq!(h.remove(&f), model.remove(&f).is_some(), "step {step}");
+            } else {
+                let v = format!("{}", rng.gen_range(-200..200)).into_bytes();
+                assert_eq!(h.set(&f, &v, L), model.insert(f, v).is_none());
+            }
+            assert_eq!(h.len(), model.len());
+        }
+        assert_eq!(h.encoding(), "hashtable");
+        assert_eq!(pairs(&h), model);
+        let copy = h.clone();
+        assert_eq!(pairs(&copy), model);
+        assert_eq!(copy.encoding(), "hashtable");
+        for f in model.keys() {
+            assert_eq!(bytes(h.get(f)), model.get(f).cloned());
+        }
+    }
+
+    #[test]
+    fn clone_is_independent() {
+        let mut a = Hash::new();
+        a.set(b"f", b"1", L);
+        let mut b = a.clone();
+        b.set(b"f", b"2", L);
+        b.set(b"g", b"3", L);
+        assert_eq!(a.get(b"f"), Some(LpEntry::Int(1)));
+        assert_eq!(a.len(), 1);
+        assert_eq!(b.len(), 2);
+    }
+
+    fn big(n: usize) -> Hash {
+        let mut h = Hash::new();
+        for i in 0..n {
+            h.set(
+                format!("field:{i:05}").as_bytes(),
+                format!("value:{i:05}").as_bytes(),
+                L,
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn memory_per_field_within_redis() {
+        // Redis 7.0.15 used 88 bytes per field (used_memory delta) for 10000 fields
+        // "field:NNNNN" -> "value:NNNNN", and reports 756712 for MEMORY USAGE of that key.
+        let h = big(10_000);
+        assert_eq!(h.encoding(), "hashtable");
+        let per_field = h.heap_size() / 10_000;
+        assert!(per_field <= 88, "{per_field} bytes per field");
+        assert!(
+            per_field >= 22 + 16,
+            "{per_field} bytes per field is not realistic"
+        );
+        // A listpack costs its blob.
+        let mut s = Hash::new();
+        s.set(b"a", b"1", L);
+        let lp = s.as_listpack().unwrap().bytes_len();
+        assert!(s.heap_size() >= lp && s.heap_size() < lp + 128);
+    }
+
+    #[test]
+    fn scan_covers_every_field_across_resizes() {
+        let mut h = big(600);
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            cursor = h.scan(cursor, |f, _| {
+                seen.insert(f.to_bytes());
+            });
+            calls += 1;
+            // Grow the table while scanning: fields present throughout must still be seen.
+            if calls % 5 == 0 && calls <= 100 {
+                for i in 0..50 {
+                    h.set(format!("extra:{calls}:{i}").as_bytes(), b"x", L);
+                }
+            }
+            if cursor == 0 || calls > 100_000 {
+                break;
+            }
+        }
+        assert_eq!(cursor, 0);
+        for i in 0..600 {
+            assert!(
+                seen.contains(format!("field:{i:05}").as_bytes()),
+                "field {i}"
+            );
+        }
+        // Shrinking while scanning too.
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            cursor = h.scan(cursor, |f, _| {
+                seen.insert(f.to_bytes());
+            });
+            calls += 1;
+            if calls == 3 {
+                let extra: Vec<Vec<u8>> = h
+                    .iter()
+                    .map(|(f, _)| f.to_bytes())
+                    .filter(|f| f.starts_with(b"extra"))
+                    .collect();
+                for f in extra {
+                    h.remove(&f);
+                }
+            }
+            if cursor == 0 || calls > 100_000 {
+                break;
+            }
+        }
+        for i in 0..600 {
+            assert!(
+                seen.contains(format!("field:{i:05}").as_bytes()),
+                "field {i}"
+            );
+        }
+        // A listpack is returned whole with cursor 0.
+        let small = big(3);
+        let mut n = 0;
+        assert_eq!(small.scan(12345, |_, _| n += 1), 0);
+        assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn random_picks() {
+        let mut rng = SmallRng::seed_from_u64(9);
+        for n in [5usize, 600] {
+            let h = big(n);
+            let all = pairs(&h);
+            for count in [1usize, 2, n / 3, n / 2, n - 1] {
+                let got = h.random_distinct(count, &mut rng);
+                assert_eq!(got.len(), count);
+                let fields: HashSet<Vec<u8>> = got.iter().map(|(f, _)| f.to_bytes()).collect();
+                assert_eq!(fields.len(), count, "distinct");
+                for (f, v) in &got {
+                    assert_eq!(all.get(&f.to_bytes()), Some(&v.to_bytes()));
+                }
+            }
+            let mut seen = HashSet::new();
+            let mut calls = 0;
+            h.random_pairs(20 * n as u64, &mut rng, |f, v| {
+                assert_eq!(all.get(&f.to_bytes()), Some(&v.to_bytes()));
+                seen.insert(f.to_bytes());
+                calls += 1;
+                true
+            });
+            assert_eq!(calls, 20 * n);
+            assert!(seen.len() > n / 2, "picks spread over the hash");
+            let (f, v) = h.random_pair(&mut rng).unwrap();
+            assert_eq!(all.get(&f.to_bytes()), Some(&v.to_bytes()));
+        }
+        assert!(Hash::new().random_pair(&mut rng).is_none());
+        let mut calls = 0;
+        big(4).random_pairs(100, &mut rng, |_, _| {
+            calls += 1;
+            calls < 7
+        });
+        assert_eq!(calls, 7);
+    }
+
+    #[test]
+    fn loading_from_a_listpack() {
+        let mut lp = Listpack::new();
+        for e in [&b"a"[..], b"1", b"b", b"2"] {
+            lp.push_back(e);
+        }
+        let h = Hash::from_listpack(lp.clone(), L).unwrap();
+        assert_eq!(h.encoding(), "listpack");
+        assert_eq!(h.as_listpack(), Some(&lp));
+        let small = Limits {
+            max_entries: 1,
+            max_value: 64,
+        };
+        assert_eq!(
+            Hash::from_listpack(lp.clone(), small).unwrap().encoding(),
+            "hashtable"
+        );
+        lp.push_back(b"a");
+        lp.push_back(b"3");
+        assert!(Hash::from_listpack(lp, L).is_none());
+
+        let mut h = Hash::with_capacity(1000, L);
+        assert_eq!(h.encoding(), "hashtable");
+        assert!(h.insert_loaded(b"x", b"1", L));
+        assert!(!h.insert_loaded(b"x", b"2", L));
+        assert_eq!(Hash::with_capacity(10, L).encoding(), "listpack");
     }
 }
