@@ -372,3 +372,47 @@ fn writes_invalidate_watch() {
     p.check(&["DBSIZE"]);
     p.check(&["HGETALL", "h"]);
 }
+
+/// Reads every pending push message on `conn` (bounded wait), as raw replies.
+fn drain_messages(conn: &mut RawConn) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(m) = conn.read_reply_timeout(std::time::Duration::from_millis(200)) {
+        out.push(m);
+        if out.len() > 1000 {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs PSUBSCRIBE, which arrives with the pub/sub commands"]
+fn keyspace_events_match_redis() {
+    let mut p = DiffPair::new();
+    p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    let mut sub_s = p.subject.conn();
+    let mut sub_r = p.reference.conn();
+    let psub = ["PSUBSCRIBE", "__key*__:*"];
+    assert_eq!(escape(&sub_s.cmd(&psub)), escape(&sub_r.cmd(&psub)));
+    let script = [
+        "HSET h a 1 b 2",
+        "HMSET h c 3",
+        "HSETNX h a 9",
+        "HSETNX h d 4",
+        "HINCRBY h a 5",
+        "HINCRBYFLOAT h b 1.5",
+        "HINCRBY h c x",
+        "HDEL h nosuch",
+        "HDEL h a b",
+        "HDEL h c d",
+        "HGET h a",
+    ];
+    for line in script {
+        p.check_str(line);
+    }
+    let (s, r) = (drain_messages(&mut sub_s), drain_messages(&mut sub_r));
+    let show = |v: &[Vec<u8>]| v.iter().map(|m| escape(m)).collect::<Vec<_>>();
+    assert_eq!(show(&s), show(&r));
+    // Events of every write above, twice (keyspace and keyevent channels).
+    assert_eq!(r.len(), 2 * 8, "{:?}", show(&r));
+}
