@@ -168,14 +168,23 @@ impl Table {
     /// Sets `field`; true if it is new. An update replaces the pair (field and value share
     /// one allocation).
     fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
-        let old = self.dict.remove(field);
-        if let Some((p, ())) = &old {
-            self.bytes -= p.0.len();
-        }
-        let p = Pair::new(field, value);
+        let (p, new) = match self.dict.remove(field) {
+            Some((mut p, ())) => {
+                self.bytes -= p.0.len();
+                let end = p.bounds().1;
+                if p.0.len() - end == value.len() {
+                    // Same size: the value is rewritten in place, no allocation.
+                    p.0[end..].copy_from_slice(value);
+                } else {
+                    p = Pair::new(field, value);
+                }
+                (p, false)
+            }
+            None => (Pair::new(field, value), true),
+        };
         self.bytes += p.0.len();
         self.dict.insert_new(p, ());
-        old.is_none()
+        new
     }
 
     fn get(&self, field: &[u8]) -> Option<&Pair> {
