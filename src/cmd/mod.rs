@@ -13,14 +13,17 @@ pub mod introspect;
 pub mod keyspec;
 pub mod meta;
 
+pub mod bitmap;
 pub mod config;
 pub mod connection;
 pub mod diag;
 pub mod hash;
+pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod server;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod transaction;
 pub mod zset;
@@ -219,6 +222,9 @@ pub const TABLES: &[&[Command]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    bitmap::COMMANDS,
+    hll::COMMANDS,
+    stream::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.

@@ -10,10 +10,12 @@
 //! - [`zipmap`]: decoder for the pre-2.6 zipmap (RDB 9).
 
 pub mod hash;
+pub mod hll;
 pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;
+pub mod stream;
 pub mod value;
 pub mod ziplist;
 pub mod zipmap;
