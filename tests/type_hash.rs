@@ -416,3 +416,28 @@ fn keyspace_events_match_redis() {
     // Events of every write above, twice (keyspace and keyevent channels).
     assert_eq!(r.len(), 2 * 8, "{:?}", show(&r));
 }
+
+#[test]
+fn huge_negative_hrandfield_stops_at_the_output_limit() {
+    let mut p = DiffPair::new();
+    p.check(&["HSET", "h", "a", "1", "b", "2"]);
+    p.check(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "normal 1mb 1mb 0",
+    ]);
+    for server in [&p.subject, &p.reference] {
+        let mut c = server.conn();
+        c.send(&encode_command(&[
+            "HRANDFIELD",
+            "h",
+            "-9223372036854775807",
+        ]));
+        let got = c.read_until_closed(std::time::Duration::from_secs(10));
+        assert!(c.is_closed(), "{:?} closes the client", server.kind());
+        assert!(got.len() < 64 << 20, "stopped early: {} bytes", got.len());
+    }
+    // The server goes on.
+    p.check(&["HLEN", "h"]);
+}

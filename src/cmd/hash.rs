@@ -12,6 +12,8 @@ use std::sync::Arc;
 use super::args::{self, is};
 use super::error::{self, Error};
 use super::{meta, CmdResult, Command, Ctx};
+use crate::client::flags;
+use crate::config::{OBUF_NORMAL, OBUF_PUBSUB};
 use crate::notify::Class;
 use crate::resp::Out;
 use crate::types::hash::{entry_as_i64, Hash, Limits};
@@ -312,6 +314,12 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(error::HRANDFIELD_VALUE_RANGE);
     }
     let h = read(ctx, argv[1])?;
+    let class = if ctx.client.has(flags::PUBSUB) {
+        OBUF_PUBSUB
+    } else {
+        OBUF_NORMAL
+    };
+    let hard_limit = ctx.core.config.client_output_buffer_limit[class].hard_limit_bytes;
     let (rng, out) = (&mut ctx.core.rng, &mut ctx.client.out);
     let Some(h) = h.filter(|_| l != 0) else {
         out.array_len(0);
@@ -332,13 +340,25 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             bulk_entry(out, v);
         }
     };
-    // Negative count (or 1): independent picks, repetitions allowed.
+    // Negative count (or 1): independent picks, repetitions allowed. A reply growing past
+    // the hard output limit of the client's class is abandoned and the client closed, as
+    // Redis stops once it has scheduled the client to be closed (the count is unbounded).
     if l < 0 || count == 1 {
+        let start = out.buf.len();
         header(out, count);
+        let mut n = 0u32;
+        let mut over = false;
         h.random_pairs(count, rng, |f, v| {
             emit(out, f, v);
-            true
+            n = n.wrapping_add(1);
+            over = n % 1024 == 0 && hard_limit > 0 && (out.buf.len() - start) as u64 >= hard_limit;
+            !over
         });
+        if over {
+            out.buf.truncate(start);
+            log::warn!("Client closed for overcoming of output buffer limits (HRANDFIELD).");
+            ctx.client.flags |= flags::CLOSE_AFTER_REPLY;
+        }
         return Ok(());
     }
     let size = h.len() as u64;
