@@ -351,7 +351,9 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         h.random_pairs(count, rng, |f, v| {
             emit(out, f, v);
             n = n.wrapping_add(1);
-            over = n % 1024 == 0 && hard_limit > 0 && (out.buf.len() - start) as u64 >= hard_limit;
+            over = n.is_multiple_of(1024)
+                && hard_limit > 0
+                && (out.buf.len() - start) as u64 >= hard_limit;
             !over
         });
         if over {
