@@ -538,8 +538,9 @@ impl Hash {
     }
 
     /// A hash loaded from an RDB listpack payload (type 16): `None` unless it holds pairs with
-    /// unique fields (`lpValidateIntegrityAndDups`). Converts if it exceeds `limits`, as the
-    /// loader does.
+    /// unique fields (`lpPairsValidateIntegrityAndDups`). Converts when it has more than
+    /// `limits.max_entries` fields, as Redis 7.0's loader does (long values stay in the
+    /// listpack there).
     pub fn from_listpack(lp: Listpack, limits: Limits) -> Option<Hash> {
         if !lp.check_unique(true) {
             return None;
@@ -547,10 +548,7 @@ impl Hash {
         let mut h = Hash {
             enc: Enc::Listpack(lp),
         };
-        let too_long = h
-            .iter()
-            .any(|(f, v)| entry_len(f) > limits.max_value || entry_len(v) > limits.max_value);
-        if too_long || h.len() > limits.max_entries {
+        if h.len() > limits.max_entries {
             h.convert();
         }
         Some(h)
@@ -568,8 +566,9 @@ impl Hash {
         }
     }
 
-    /// Loader insert: false if `field` was already present (a corrupt payload), else stores
-    /// it with the usual conversions.
+    /// Loader insert (RDB type 4): false if `field` was already present (a corrupt payload),
+    /// else stores it with the conversions `rdbLoadObject` applies (a long field or value, or
+    /// too many fields).
     pub fn insert_loaded(&mut self, field: &[u8], value: &[u8], limits: Limits) -> bool {
         if self.contains(field) {
             return false;
