@@ -137,6 +137,22 @@ fn config_set_thresholds() {
     // Existing hashtables stay hashtables.
     p.check(&["HSET", "h", "d", "1"]);
     expect_encoding(&mut p, "h", "hashtable");
+    // A lowered threshold applies at the next write, even an update of an existing field;
+    // a read or a failed write does not convert.
+    p.check(&["HSET", "u", "a", "1", "b", "2", "c", "3"]);
+    p.check(&["HSET", "u2", "a", "1", "b", "2", "c", "3"]);
+    p.check(&["CONFIG", "SET", "hash-max-listpack-entries", "2"]);
+    p.check(&["HGET", "u", "a"]);
+    p.check(&["HSETNX", "u", "a", "9"]);
+    p.check(&["HINCRBY", "u", "a", "x"]);
+    expect_encoding(&mut p, "u", "listpack");
+    p.check(&["HDEL", "u", "nosuch"]);
+    expect_encoding(&mut p, "u", "listpack");
+    p.check(&["HSET", "u", "a", "5"]);
+    expect_encoding(&mut p, "u", "hashtable");
+    expect_encoding(&mut p, "u2", "listpack");
+    p.check(&["HINCRBY", "u2", "a", "1"]);
+    expect_encoding(&mut p, "u2", "hashtable");
 }
 
 /// Every field returned by a full HSCAN iteration; the number of calls it took.

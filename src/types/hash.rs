@@ -340,8 +340,8 @@ impl Hash {
     }
 
     /// Sets `field` to `value` (`hashTypeSet`); returns true if the field is new. Converts
-    /// first if the field or value is too long for a listpack, and after inserting if the
-    /// hash now holds more than `limits.max_entries` fields.
+    /// first if the field or value is too long for a listpack, and afterwards if the hash
+    /// holds more than `limits.max_entries` fields (even after a mere update, as Redis).
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: Limits) -> bool {
         if self.is_listpack() && (field.len() > limits.max_value || value.len() > limits.max_value)
         {
@@ -349,16 +349,22 @@ impl Hash {
         }
         match &mut self.enc {
             Enc::Listpack(lp) => {
-                if let Some(vp) = Self::lp_value_pos(lp, field) {
-                    lp.replace(vp, value);
-                    return false;
-                }
-                lp.push_back(field);
-                lp.push_back(value);
+                let new = match Self::lp_value_pos(lp, field) {
+                    Some(vp) => {
+                        lp.replace(vp, value);
+                        false
+                    }
+                    None => {
+                        lp.push_back(field);
+                        lp.push_back(value);
+                        true
+                    }
+                };
+                // Checked after updates too: the threshold may have been lowered since.
                 if lp.len() / 2 > limits.max_entries {
                     self.convert();
                 }
-                true
+                new
             }
             Enc::Table(t) => t.insert(field, value),
         }
@@ -725,6 +731,13 @@ mod tests {
         h.set(b"abc", b"123", tiny);
         assert_eq!(h.encoding(), "listpack");
         h.set(b"abd", b"1", tiny);
+        assert_eq!(h.encoding(), "hashtable");
+        // A lowered threshold applies at the next write, even an update.
+        let mut h = Hash::new();
+        for f in ["a", "b", "c"] {
+            h.set(f.as_bytes(), b"1", L);
+        }
+        h.set(b"a", b"2", tiny);
         assert_eq!(h.encoding(), "hashtable");
         let zero = Limits {
             max_entries: 0,
