@@ -186,7 +186,25 @@ fn random_hash_commands_low_thresholds() {
     p.check(&["CONFIG", "SET", "hash-max-listpack-entries", "6"]);
     p.check(&["CONFIG", "SET", "hash-max-listpack-value", "8"]);
     setup(&mut p);
-    p.run_random(&mut rng, &generators(), 3000);
+    let mut gens = generators();
+    // Thresholds that move during the run: lowered ones apply at the next write.
+    gens.push(Generator::new("config", 1, |r| {
+        let (name, v) = if r.chance(1, 2) {
+            ("hash-max-listpack-entries", r.range(0, 12))
+        } else {
+            ("hash-max-listpack-value", r.range(0, 70))
+        };
+        cmd(
+            vec![
+                b"CONFIG".to_vec(),
+                b"SET".to_vec(),
+                name.as_bytes().to_vec(),
+                v.to_string().into_bytes(),
+            ],
+            Norm::Exact,
+        )
+    }));
+    p.run_random(&mut rng, &gens, 3000);
 }
 
 #[test]
