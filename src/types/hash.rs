@@ -58,7 +58,8 @@ pub struct Hash {
 #[derive(Debug)]
 enum Enc {
     Listpack(Listpack),
-    Table(Table),
+    /// Boxed so that a small hash (the common case) stays three words.
+    Table(Box<Table>),
 }
 
 impl Default for Enc {
@@ -205,7 +206,7 @@ impl Clone for Hash {
                     copy.dict.insert_new(p.clone(), ());
                 }
                 copy.bytes = t.bytes;
-                Enc::Table(copy)
+                Enc::Table(Box::new(copy))
             }
         };
         Hash { enc }
@@ -264,7 +265,7 @@ impl Hash {
         let own = 2 * std::mem::size_of::<usize>() + std::mem::size_of::<Hash>();
         own + match &self.enc {
             Enc::Listpack(lp) => lp.bytes_len(),
-            Enc::Table(t) => t.dict.mem_usage() - std::mem::size_of_val(&t.dict) + t.bytes,
+            Enc::Table(t) => t.dict.mem_usage() + std::mem::size_of::<usize>() + t.bytes,
         }
     }
 
@@ -336,7 +337,7 @@ impl Hash {
         while let (Some(f), Some(v)) = (it.next(), it.next()) {
             t.insert(&f.to_bytes(), &v.to_bytes());
         }
-        self.enc = Enc::Table(t);
+        self.enc = Enc::Table(Box::new(t));
     }
 
     /// Sets `field` to `value` (`hashTypeSet`); returns true if the field is new. Converts
@@ -565,7 +566,7 @@ impl Hash {
     pub fn with_capacity(n: usize, limits: Limits) -> Hash {
         if n > limits.max_entries {
             Hash {
-                enc: Enc::Table(Table::with_capacity(n)),
+                enc: Enc::Table(Box::new(Table::with_capacity(n))),
             }
         } else {
             Hash::new()
@@ -771,6 +772,11 @@ mod tests {
         for f in model.keys() {
             assert_eq!(bytes(h.get(f)), model.get(f).cloned());
         }
+    }
+
+    #[test]
+    fn a_small_hash_is_three_words() {
+        assert_eq!(std::mem::size_of::<Hash>(), 3 * std::mem::size_of::<usize>());
     }
 
     #[test]
