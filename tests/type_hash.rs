@@ -457,3 +457,23 @@ fn huge_negative_hrandfield_stops_at_the_output_limit() {
     // The server goes on.
     p.check(&["HLEN", "h"]);
 }
+
+#[test]
+fn memory_usage_is_close_to_redis() {
+    let mut p = DiffPair::new();
+    for (key, n) in [("lp", 100), ("ht", 2000)] {
+        let mut cmd = vec!["HSET".to_string(), key.to_string()];
+        for i in 0..n {
+            cmd.push(format!("field:{i:05}"));
+            cmd.push(format!("value:{i:05}"));
+        }
+        p.check(&cmd);
+        let (s, r) = p.raw_both(&["MEMORY", "USAGE", key]);
+        let (s, r) = (
+            parse_reply(&s).as_int().unwrap() as f64,
+            parse_reply(&r).as_int().unwrap() as f64,
+        );
+        // Estimates of different layouts: same order of magnitude, never far above Redis.
+        assert!(s / r > 0.5 && s / r < 1.3, "{key}: {s} vs Redis {r}");
+    }
+}

@@ -776,7 +776,10 @@ mod tests {
 
     #[test]
     fn a_small_hash_is_three_words() {
-        assert_eq!(std::mem::size_of::<Hash>(), 3 * std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Hash>(),
+            3 * std::mem::size_of::<usize>()
+        );
     }
 
     #[test]
