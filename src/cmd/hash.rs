@@ -302,17 +302,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         return Ok(());
     }
-    let l = args::int(argv[2])?;
-    if l == i64::MIN {
-        return Err(error::HRANDFIELD_COUNT_RANGE);
-    }
-    if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], "withvalues")) {
-        return Err(error::SYNTAX);
-    }
-    let withvalues = argv.len() == 4;
-    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err(error::HRANDFIELD_VALUE_RANGE);
-    }
+    let (count, withvalues) = randfield_args(argv)?;
     let h = read(ctx, argv[1])?;
     let class = if ctx.client.has(flags::PUBSUB) {
         OBUF_PUBSUB
@@ -321,35 +311,98 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     };
     let hard_limit = ctx.core.config.client_output_buffer_limit[class].hard_limit_bytes;
     let (rng, out) = (&mut ctx.core.rng, &mut ctx.client.out);
-    let Some(h) = h.filter(|_| l != 0) else {
+    let Some(h) = h.filter(|_| count != 0) else {
         out.array_len(0);
         return Ok(());
     };
-    let count = l.unsigned_abs();
-    let resp3 = out.resp3();
-    let header = |out: &mut Out, n: u64| {
-        let n = if withvalues && !resp3 { n * 2 } else { n };
-        out.array_len(n as usize);
+    let reply = RandReply {
+        withvalues,
+        resp3: out.resp3(),
     };
-    let emit = |out: &mut Out, f: LpEntry<'_>, v: LpEntry<'_>| {
-        if withvalues && resp3 {
+    if count > 0 && count != 1 {
+        reply.distinct(out, &h, count.unsigned_abs(), rng);
+    } else if !reply.repeated(out, &h, count.unsigned_abs(), rng, hard_limit) {
+        // Abandoned past the output limit: the client is closed instead, as Redis does.
+        log::warn!("Client closed for overcoming of output buffer limits (HRANDFIELD).");
+        ctx.client.flags |= flags::CLOSE_AFTER_REPLY;
+    }
+    Ok(())
+}
+
+/// HRANDFIELD's count and WITHVALUES, with Redis's checks in Redis's order.
+fn randfield_args(argv: &[&[u8]]) -> Result<(i64, bool), Error> {
+    let count = args::int(argv[2])?;
+    if count == i64::MIN {
+        return Err(error::HRANDFIELD_COUNT_RANGE);
+    }
+    if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], "withvalues")) {
+        return Err(error::SYNTAX);
+    }
+    let withvalues = argv.len() == 4;
+    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return Err(error::HRANDFIELD_VALUE_RANGE);
+    }
+    Ok((count, withvalues))
+}
+
+/// The shapes of HRANDFIELD replies: fields alone, or with values flat (RESP2) or as
+/// nested pairs (RESP3).
+struct RandReply {
+    withvalues: bool,
+    resp3: bool,
+}
+
+impl RandReply {
+    fn header(&self, out: &mut Out, n: u64) {
+        let n = if self.withvalues && !self.resp3 {
+            n * 2
+        } else {
+            n
+        };
+        out.array_len(n as usize);
+    }
+
+    fn pair(&self, out: &mut Out, f: LpEntry<'_>, v: LpEntry<'_>) {
+        if self.withvalues && self.resp3 {
             out.array_len(2);
         }
         bulk_entry(out, f);
-        if withvalues {
+        if self.withvalues {
             bulk_entry(out, v);
         }
-    };
-    // Negative count (or 1): independent picks, repetitions allowed. A reply growing past
-    // the hard output limit of the client's class is abandoned and the client closed, as
-    // Redis stops once it has scheduled the client to be closed (the count is unbounded).
-    if l < 0 || count == 1 {
+    }
+
+    /// `count` distinct pairs (all of them when `count >= len`).
+    fn distinct(&self, out: &mut Out, h: &Hash, count: u64, rng: &mut impl rand::Rng) {
+        let size = h.len() as u64;
+        self.header(out, count.min(size));
+        if count >= size {
+            for (f, v) in h.iter() {
+                self.pair(out, f, v);
+            }
+        } else {
+            for (f, v) in h.random_distinct(count as usize, rng) {
+                self.pair(out, f, v);
+            }
+        }
+    }
+
+    /// `count` independent picks. The count is unbounded, so a reply growing past
+    /// `hard_limit` bytes (0: none) is removed and false returned.
+    fn repeated(
+        &self,
+        out: &mut Out,
+        h: &Hash,
+        count: u64,
+        rng: &mut impl rand::Rng,
+        hard_limit: u64,
+    ) -> bool {
         let start = out.buf.len();
-        header(out, count);
+        self.header(out, count);
         let mut n = 0u32;
         let mut over = false;
         h.random_pairs(count, rng, |f, v| {
-            emit(out, f, v);
+            self.pair(out, f, v);
             n = n.wrapping_add(1);
             over = n.is_multiple_of(1024)
                 && hard_limit > 0
@@ -358,23 +411,9 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         });
         if over {
             out.buf.truncate(start);
-            log::warn!("Client closed for overcoming of output buffer limits (HRANDFIELD).");
-            ctx.client.flags |= flags::CLOSE_AFTER_REPLY;
         }
-        return Ok(());
+        !over
     }
-    let size = h.len() as u64;
-    header(out, count.min(size));
-    if count >= size {
-        for (f, v) in h.iter() {
-            emit(out, f, v);
-        }
-    } else {
-        for (f, v) in h.random_distinct(count as usize, rng) {
-            emit(out, f, v);
-        }
-    }
-    Ok(())
 }
 
 /// A SCAN cursor as Redis 7.0 reads it (`parseScanCursorOrReply`): C `strtoul` in base 10
