@@ -445,6 +445,28 @@ fn parse_cursor(arg: &[u8]) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
+/// HSCAN's `COUNT` (default 10) and `MATCH` (`None` for no filtering, including `*`).
+fn scan_options<'a>(opts: &[&'a [u8]]) -> Result<(i64, Option<&'a [u8]>), Error> {
+    let mut count: i64 = 10;
+    let mut pattern = None;
+    let mut i = 0;
+    while i < opts.len() {
+        let more = opts.len() - i >= 2;
+        if is(opts[i], "count") && more {
+            count = args::int(opts[i + 1])?;
+            if count < 1 {
+                return Err(error::SYNTAX);
+            }
+        } else if is(opts[i], "match") && more {
+            pattern = Some(opts[i + 1]).filter(|p| *p != b"*");
+        } else {
+            return Err(error::SYNTAX);
+        }
+        i += 2;
+    }
+    Ok((count, pattern))
+}
+
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 fn hscan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let cursor = parse_cursor(argv[2]).ok_or(error::HSCAN_INVALID_CURSOR)?;
@@ -452,23 +474,8 @@ fn hscan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.out().raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < argv.len() {
-        let more = argv.len() - i >= 2;
-        if is(argv[i], "count") && more {
-            count = args::int(argv[i + 1])?;
-            if count < 1 {
-                return Err(error::SYNTAX);
-            }
-        } else if is(argv[i], "match") && more {
-            pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
-        } else {
-            return Err(error::SYNTAX);
-        }
-        i += 2;
-    }
+    // Options are parsed only for an existing hash, as Redis does.
+    let (count, pattern) = scan_options(&argv[3..])?;
     // Redis counts fields and values separately: COUNT n asks for n pairs, and allows
     // 10 bucket visits per requested element.
     let wanted = (count as u64).saturating_mul(2);
