@@ -416,35 +416,6 @@ impl RandReply {
     }
 }
 
-/// A SCAN cursor as Redis 7.0 reads it (`parseScanCursorOrReply`): C `strtoul` in base 10
-/// over the whole string, no leading space, no overflow. So `""` is 0, `+5` is 5, and `-1`
-/// wraps to 2^64-1.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let s = match arg.iter().position(|&b| b == 0) {
-        Some(i) => &arg[..i],
-        None => arg,
-    };
-    if s.is_empty() {
-        return Some(0);
-    }
-    if matches!(s[0], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        return None;
-    }
-    let (neg, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// HSCAN's `COUNT` (default 10) and `MATCH` (`None` for no filtering, including `*`).
 fn scan_options<'a>(opts: &[&'a [u8]]) -> Result<(i64, Option<&'a [u8]>), Error> {
     let mut count: i64 = 10;
@@ -469,7 +440,7 @@ fn scan_options<'a>(opts: &[&'a [u8]]) -> Result<(i64, Option<&'a [u8]>), Error>
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 fn hscan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let cursor = parse_cursor(argv[2]).ok_or(error::HSCAN_INVALID_CURSOR)?;
+    let cursor = super::set::parse_scan_cursor(argv[2])?;
     let Some(h) = read(ctx, argv[1])? else {
         ctx.out().raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
         return Ok(());
@@ -525,25 +496,3 @@ pub const COMMANDS: &[Command] = &[
     Command::new(&meta::HRANDFIELD, hrandfield),
     Command::new(&meta::HSCAN, hscan),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cursor;
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"+7"), Some(7));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"1 "), None);
-        assert_eq!(parse_cursor(b"+"), None);
-        assert_eq!(parse_cursor(b"-"), None);
-        assert_eq!(parse_cursor(b"x"), None);
-        assert_eq!(parse_cursor(b"12\0junk"), Some(12));
-    }
-}
