@@ -8,8 +8,9 @@
 //! The conversion happens exactly when Redis 7.0 converts (`t_hash.c`): before a write, when
 //! any argument of the command is longer than `hash-max-listpack-value`
 //! ([`Hash::try_convert`], `hashTypeTryConversion`) or the field or value being stored is
-//! ([`Hash::set`], as `hashTypeSet` does for HINCRBY*); after an insert, when the hash holds
-//! more than `hash-max-listpack-entries` fields. A hashtable never goes back to a listpack.
+//! ([`Hash::set`], as `hashTypeSet` does for HINCRBY*); after each field written, when the
+//! hash holds more than `hash-max-listpack-entries` fields (also after an update, so a
+//! lowered threshold applies at the next write). A hashtable never goes back to a listpack.
 //!
 //! Values come out as [`LpEntry`]: a listpack stores canonical integers as integers, so a
 //! value is either `Int` or `Str`; the hashtable always gives `Str`.
