@@ -280,7 +280,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             IncrFloatError::InvalidCurrent => error::HASH_VALUE_NOT_FLOAT,
             IncrFloatError::InvalidIncrement => error::NOT_FLOAT,
             IncrFloatError::IncrementNotFinite => error::HASH_INCR_NAN_OR_INF,
-            IncrFloatError::ResultNotFinite => error::HASH_INCR_RESULT_NAN_OR_INF,
+            IncrFloatError::ResultNotFinite => error::INCR_NAN,
         })?;
         h.set(field, &value, limits);
         Ok(value)
