@@ -99,3 +99,9 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+pub const BGSAVE_IN_PROGRESS: Error = Error::fixed("ERR Background save already in progress");
+/// Redis's `shared.err`: a bare `-ERR` (failed SAVE, DEBUG RELOAD).
+pub const ERR_BARE: Error = Error::fixed("ERR");
+pub const BUSYKEY: Error = Error::fixed("BUSYKEY Target key name already exists.");
+pub const DUMP_PAYLOAD: Error = Error::fixed("ERR DUMP payload version or checksum are wrong");
+pub const BAD_DATA_FORMAT: Error = Error::fixed("ERR Bad data format");

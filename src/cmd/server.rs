@@ -105,10 +105,13 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let mut req = ShutdownRequest::default();
     let mut abort = false;
+    let (mut nosave, mut save) = (false, false);
     for a in &argv[1..] {
         if is(a, "nosave") {
+            nosave = true;
             req.save = Some(false);
         } else if is(a, "save") {
+            save = true;
             req.save = Some(true);
         } else if is(a, "now") {
             req.now = true;
@@ -120,6 +123,9 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             return Err(error::SYNTAX);
         }
     }
+    if nosave && save {
+        return Err(error::SYNTAX);
+    }
     if abort {
         if argv.len() != 2 {
             return Err(error::SYNTAX);
@@ -127,6 +133,11 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         // Shutdown is immediate in oxidis (nothing to wait for), so there is never one to abort.
         return Err(Error::err("No shutdown in progress."));
     }
+    // The save happens here so that a failure is this client's error reply.
+    if crate::persistence::snapshot::shutdown_save(ctx.core, req.save, req.force).is_err() {
+        return Err(Error::err("Errors trying to SHUTDOWN. Check logs."));
+    }
+    req.save = Some(false);
     ctx.core.shutdown = Some(req);
     Ok(())
 }
