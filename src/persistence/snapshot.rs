@@ -379,6 +379,7 @@ pub fn abort(core: &mut Core) {
 /// SHUTDOWN's persistence part (`prepareForShutdown`): kills a running BGSAVE, then saves
 /// when asked to (or when save points are configured and NOSAVE was not given). `Err` when
 /// the save failed and `force` was not given: the server must not exit.
+#[allow(clippy::result_unit_err)]
 pub fn shutdown_save(core: &mut Core, save: Option<bool>, force: bool) -> Result<(), ()> {
     abort(core);
     let wanted = match save {
@@ -569,7 +570,7 @@ pub fn load_at_startup(core: &mut Core) -> Result<(), String> {
 /// Loads the configured RDB file into the databases (which the caller emptied unless
 /// `merge`). Logs as Redis does; `Err` carries the file, offset and reason.
 pub fn reload(core: &mut Core, merge: bool) -> Result<bool, String> {
-    let path = PathBuf::from(os_path(&core.config.dbfilename));
+    let path = os_path(&core.config.dbfilename);
     let start = Instant::now();
     let now = now_ms();
     let opts = LoadOptions {
