@@ -385,15 +385,11 @@ fn debug_reload(ctx: &mut Ctx, opts: &[&[u8]]) -> CmdResult {
         Ok(true) => {}
         Ok(false) => {
             log::warn!("Fatal error loading the DB: No such file or directory.");
-            return Err(Error::err(
-                "Error trying to load the RDB dump, check server logs.",
-            ));
+            return Err(Error::err("Error trying to load the RDB dump"));
         }
         Err(msg) => {
             log::warn!("{msg}");
-            return Err(Error::err(
-                "Error trying to load the RDB dump, check server logs.",
-            ));
+            return Err(Error::err("Error trying to load the RDB dump"));
         }
     }
     log::warn!("DB reloaded by DEBUG RELOAD");

@@ -102,8 +102,10 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if ttl < 0 {
         return Err(Error::err("Invalid TTL value, must be >= 0"));
     }
-    let body = rdbio::verify_dump_payload(argv[3], false).map_err(|()| error::DUMP_PAYLOAD)?;
-    let val = decode::restore_payload(body).ok_or(error::BAD_DATA_FORMAT)?;
+    rdbio::verify_dump_payload(argv[3], false).map_err(|()| error::DUMP_PAYLOAD)?;
+    // Decoded from the whole payload, footer included, as Redis reads it (a value claiming
+    // more bytes than its body reads into the footer rather than failing).
+    let val = decode::restore_payload(argv[3]).ok_or(error::BAD_DATA_FORMAT)?;
 
     let now = ctx.now;
     let lru = ctx.lru();

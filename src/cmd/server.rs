@@ -69,12 +69,19 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// FLUSHALL [ASYNC|SYNC]
 fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     flush_mode(argv)?;
+    // A running BGSAVE is abandoned first (Redis kills its child), so that the flushed tables
+    // are simply freed rather than handed to the snapshot.
+    if ctx.core.rdb.in_progress() {
+        log::warn!("Background saving terminated by FLUSHALL");
+        crate::persistence::snapshot::abort(ctx.core);
+    }
     let mut n = 0;
     for db in ctx.core.dbs.iter_mut() {
         n += db.flush();
     }
-    // Redis counts FLUSHALL as at least one change so that save points trigger.
-    ctx.core.dirty += n as u64 + 1;
+    // Redis 7.0 counts the keys removed (an empty FLUSHALL changes nothing) [measured].
+    ctx.core.dirty += n as u64;
+    crate::persistence::snapshot::after_flushall(ctx.core);
     ctx.core.db_modified(None);
     ctx.out().ok();
     Ok(())

@@ -363,12 +363,15 @@ pub fn save_sync(core: &mut Core) -> bool {
     complete_running(core)
 }
 
-/// Abandons a running snapshot (SHUTDOWN): the writer removes its temp file.
+/// Abandons a running snapshot (SHUTDOWN, FLUSHALL): the writer removes its temp file. The
+/// last BGSAVE status is left as it was (Redis kills its child with the whitelisted SIGUSR1).
 pub fn abort(core: &mut Core) {
     let Some(mut s) = core.rdb.current.take() else {
         return;
     };
-    log::warn!("There is a child saving an .rdb. Killing it!");
+    if s.kind == Kind::Background {
+        core.rdb.last_bgsave_time_sec = Some(unix_secs() - s.start_s);
+    }
     remove_taps(&mut core.dbs);
     drop(s.tx);
     if let Some(h) = s.handle.take() {
@@ -381,7 +384,10 @@ pub fn abort(core: &mut Core) {
 /// the save failed and `force` was not given: the server must not exit.
 #[allow(clippy::result_unit_err)]
 pub fn shutdown_save(core: &mut Core, save: Option<bool>, force: bool) -> Result<(), ()> {
-    abort(core);
+    if core.rdb.current.is_some() {
+        log::warn!("There is a child saving an .rdb. Killing it!");
+        abort(core);
+    }
     let wanted = match save {
         Some(s) => s,
         None => !core.config.save.is_empty(),
@@ -399,6 +405,15 @@ pub fn shutdown_save(core: &mut Core, save: Option<bool>, force: bool) -> Result
     } else {
         log::warn!("Error trying to save the DB, can't exit.");
         Err(())
+    }
+}
+
+/// FLUSHALL's persistence part (`flushAllDataAndResetRDB`), after the databases were
+/// emptied (and a running BGSAVE abandoned, see [`abort`]): with save points configured the
+/// empty dataset is saved at once.
+pub fn after_flushall(core: &mut Core) {
+    if !core.config.save.is_empty() {
+        save_sync(core);
     }
 }
 

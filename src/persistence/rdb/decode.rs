@@ -95,10 +95,11 @@ pub fn decode_string<R: Read>(r: &mut RdbReader<R>) -> RdbResult<Value> {
     Ok(Value::Str(Str::from_vec(r.read_string()?)))
 }
 
-/// `RESTORE`: the payload's body (after the footer was verified) into a value. `None` is
-/// Redis's `Bad data format`.
-pub fn restore_payload(body: &[u8]) -> Option<Value> {
-    let mut r = RdbReader::from_slice(body);
+/// `RESTORE`: a verified payload (type byte, value, footer) into a value. `None` is Redis's
+/// `Bad data format`. Like Redis, the value is read from the whole payload: trailing bytes
+/// (the footer) are not an error.
+pub fn restore_payload(payload: &[u8]) -> Option<Value> {
+    let mut r = RdbReader::from_slice(payload);
     let ty = r.read_u8().ok()?;
     if !is_object_type(ty) {
         return None;
