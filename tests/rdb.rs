@@ -324,6 +324,8 @@ fn bgsave_is_a_point_in_time_view() {
         changed.push(i);
         ok(&mut c, &[b"SET", format!("new:{i}").as_bytes(), b"x"]);
     }
+    // The loop blocked for a while: the writer keeps going, the view is unaffected.
+    ok(&mut c, &[b"DEBUG", b"SLEEP", b"0.2"]);
     ok(&mut c, &[b"SWAPDB", b"1", b"2"]);
     ok(&mut c, &[b"SELECT", b"1"]);
     ok(&mut c, &[b"SET", b"two:0", b"changed-after-swap"]);

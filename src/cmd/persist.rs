@@ -23,7 +23,9 @@ fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 
 /// BGSAVE [SCHEDULE]
 fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let schedule = match argv.len() {
+    // SCHEDULE only matters while another background job (an AOF rewrite) runs; oxidis
+    // has none yet, so it is accepted and changes nothing.
+    let _schedule = match argv.len() {
         1 => false,
         2 if is(argv[1], "schedule") => true,
         _ => return Err(error::SYNTAX),
@@ -33,7 +35,6 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     }
     if ctx.core.in_exec {
         // Inside a transaction the save starts after it, from cron (as Redis does).
-        let _ = schedule;
         ctx.core.rdb.bgsave_scheduled = true;
         ctx.out().simple(b"Background saving scheduled");
         return Ok(());
