@@ -84,6 +84,7 @@ pub fn object_type(v: &Value) -> u8 {
                 RDB_TYPE_ZSET_2
             }
         }
+        Value::Stream(_) => RDB_TYPE_STREAM_LISTPACKS_2,
     }
 }
 
@@ -94,7 +95,9 @@ pub fn write_object<W: Write>(w: &mut RdbWriter<W>, v: &Value) -> io::Result<()>
         Value::Str(s) => encode_string(w, s),
         // Plug the collection encoders in here, one function per type:
         // `Value::List(l) => encode_list(w, l)` and so on.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => Err(unsupported(v)),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+            Err(unsupported(v))
+        }
     }
 }
 
