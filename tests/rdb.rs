@@ -755,3 +755,22 @@ fn dump_restore_against_redis() {
         p.check(&c);
     }
 }
+
+#[test]
+fn sigterm_saves_when_save_points_are_configured() {
+    let mut s = TestServer::oxidis(&[]);
+    let mut c = s.conn();
+    ok(&mut c, &[b"CONFIG", b"SET", b"save", b"3600 1"]);
+    ok(&mut c, &[b"SET", b"k", b"before-sigterm"]);
+    let st = s
+        .terminate(Duration::from_secs(10))
+        .expect("exits on SIGTERM");
+    assert!(st.success(), "{st:?}");
+    assert!(s.log().contains("DB saved on disk"));
+    s.restart();
+    let mut c = s.conn();
+    assert_eq!(
+        bulk(&mut c, &[b"GET", b"k"]).as_deref(),
+        Some(&b"before-sigterm"[..])
+    );
+}

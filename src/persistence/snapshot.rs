@@ -566,7 +566,7 @@ pub fn load_file(
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(RdbError::new(0, strerror(&e))),
+        Err(e) => return Err(RdbError::new(0, format!("can't open: {}", strerror(&e)))),
     };
     let len = file.metadata().map(|m| m.len()).ok();
     let mut r = RdbReader::new(file);

@@ -274,14 +274,15 @@ fn log_aux(k: &[u8], v: &[u8], now_ms: i64) {
     }
 }
 
-/// Formats a load failure the way the server reports it at start-up: the file and the
-/// offset of the problem.
+/// Formats a load failure the way the server reports it at start-up: the file, the reason
+/// and the offset of the problem (a truncated file keeps Redis's "Short read" wording).
 pub fn describe(path: &std::path::Path, e: &RdbError) -> String {
-    format!(
-        "Short read or OOM loading DB. Unrecoverable error, aborting now. File {}: {}",
-        path.display(),
-        e
-    )
+    let lead = if e.msg == super::io::MSG_EOF {
+        "Short read or OOM loading DB. Unrecoverable error, aborting now."
+    } else {
+        "Fatal error loading the DB, aborting now."
+    };
+    format!("{lead} File {}: {}", path.display(), e)
 }
 
 #[cfg(test)]
