@@ -774,3 +774,69 @@ fn sigterm_saves_when_save_points_are_configured() {
         Some(&b"before-sigterm"[..])
     );
 }
+
+/// Loads `file` into a fresh oxidis and returns it.
+fn oxidis_on(file: &Path, extra: &[&str]) -> TestServer {
+    let mut s = TestServer::oxidis(extra);
+    s.kill();
+    std::fs::copy(file, s.dir().join("dump.rdb")).expect("copy dump");
+    s.restart();
+    s
+}
+
+#[test]
+fn redis_files_with_idle_freq_and_no_checksum_load() {
+    // IDLE records (LRU policy), FREQ records (LFU policy), no CRC and no LZF.
+    let r = TestServer::redis(&[
+        "--maxmemory-policy",
+        "allkeys-lru",
+        "--rdbchecksum",
+        "no",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut rc = r.conn();
+    let long = "abc".repeat(100);
+    ok(&mut rc, &[b"SET", b"a", b"1"]);
+    ok(&mut rc, &[b"SET", b"long", long.as_bytes()]);
+    ok(&mut rc, &[b"SAVE"]);
+    let lru_file = r.dir().join("lru.rdb");
+    std::fs::rename(r.dir().join("dump.rdb"), &lru_file).unwrap();
+    ok(
+        &mut rc,
+        &[b"CONFIG", b"SET", b"maxmemory-policy", b"allkeys-lfu"],
+    );
+    ok(&mut rc, &[b"SAVE"]);
+    let bytes = std::fs::read(r.dir().join("dump.rdb")).unwrap();
+    assert_eq!(
+        bytes[bytes.len() - 8..],
+        [0u8; 8],
+        "saved without a checksum"
+    );
+    for file in [lru_file, r.dir().join("dump.rdb")] {
+        let s = oxidis_on(&file, &[]);
+        let mut c = s.conn();
+        assert_eq!(info_field(&mut c, "rdb_last_load_keys_loaded"), "2");
+        assert_eq!(bulk(&mut c, &[b"GET", b"a"]).as_deref(), Some(&b"1"[..]));
+        assert_eq!(
+            bulk(&mut c, &[b"GET", b"long"]).as_deref(),
+            Some(long.as_bytes())
+        );
+    }
+    // And the other way: oxidis without checksum nor compression, read by the reference.
+    let s = TestServer::oxidis(&["--rdbchecksum", "no", "--rdbcompression", "no"]);
+    let mut c = s.conn();
+    ok(&mut c, &[b"SET", b"long", long.as_bytes()]);
+    ok(&mut c, &[b"SAVE"]);
+    let bytes = std::fs::read(s.dir().join("dump.rdb")).unwrap();
+    assert_eq!(bytes[bytes.len() - 8..], [0u8; 8]);
+    assert!(
+        bytes.windows(300).any(|w| w == long.as_bytes()),
+        "stored raw"
+    );
+    let r2 = redis_on(&s.dir().join("dump.rdb"));
+    assert_eq!(
+        bulk(&mut r2.conn(), &[b"GET", b"long"]).as_deref(),
+        Some(long.as_bytes())
+    );
+}
