@@ -617,3 +617,140 @@ pub fn reload(core: &mut Core, merge: bool) -> Result<bool, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::dict::Dict;
+    use crate::db::keyspace::{Entry, Key};
+    use crate::types::value::{Str, Value};
+
+    fn job(dir: &Path, epoch: u32) -> Job {
+        Job {
+            tmp: dir.join("temp-test.rdb"),
+            target: dir.join("dump.rdb"),
+            dir: dir.to_path_buf(),
+            epoch,
+            aux: AuxInfo::default(),
+            compress: true,
+            checksum: true,
+            key_delay_us: 0,
+            db_sizes: vec![(2, 1), (1, 0), (0, 0)],
+            pending: Arc::new(AtomicUsize::new(0)),
+            keys_written: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(Str::from_bytes(v.as_bytes()))
+    }
+
+    fn entry(db: usize, k: &str, v: &str, expire: Option<i64>) -> SnapItem {
+        SnapItem::Entry {
+            db,
+            key: k.as_bytes().into(),
+            val: s(v),
+            expire,
+        }
+    }
+
+    fn load(path: &Path) -> Vec<Db> {
+        let mut dbs: Vec<Db> = (0..3).map(Db::new).collect();
+        let opts = LoadOptions {
+            now: 0,
+            lru: 0,
+            merge: false,
+        };
+        load_file(path, &mut dbs, &opts).unwrap().unwrap();
+        dbs
+    }
+
+    fn get(d: &Db, k: &str) -> Option<Vec<u8>> {
+        d.dict
+            .get(k.as_bytes())
+            .map(|e| e.val.as_str().unwrap().to_vec())
+    }
+
+    #[test]
+    fn writer_interleaves_databases_and_filters_flushed_tables_by_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = mpsc::channel();
+        tx.send(entry(0, "a", "1", Some(99_999_999_999_999)))
+            .unwrap();
+        tx.send(entry(1, "b", "2", None)).unwrap();
+        tx.send(entry(0, "c", &"x".repeat(100), None)).unwrap();
+        // A flushed table: "old" predates the snapshot (epoch 4 < 5), "captured" was already
+        // sent (epoch 5), so only "old" is written.
+        let mut dict: Dict<Key, Entry> = Dict::new();
+        for (k, epoch) in [("old", 4), ("captured", 5)] {
+            dict.insert(
+                k.as_bytes().into(),
+                Entry {
+                    val: s("t"),
+                    lru: 0,
+                    epoch,
+                },
+            );
+        }
+        tx.send(SnapItem::Tables {
+            db: 2,
+            dict,
+            expires: Dict::new(),
+        })
+        .unwrap();
+        tx.send(SnapItem::Done).unwrap();
+        let j = job(dir.path(), 5);
+        let written = j.keys_written.clone();
+        write_snapshot(j, rx).unwrap();
+        assert_eq!(written.load(Ordering::Relaxed), 4);
+        assert!(!dir.path().join("temp-test.rdb").exists());
+        let dbs = load(&dir.path().join("dump.rdb"));
+        assert_eq!(get(&dbs[0], "a").unwrap(), b"1");
+        assert_eq!(dbs[0].expire_of(b"a"), Some(99_999_999_999_999));
+        assert_eq!(get(&dbs[0], "c").unwrap(), "x".repeat(100).as_bytes());
+        assert_eq!(get(&dbs[1], "b").unwrap(), b"2");
+        assert_eq!(get(&dbs[2], "old").unwrap(), b"t");
+        assert!(get(&dbs[2], "captured").is_none());
+    }
+
+    #[test]
+    fn writer_failures_leave_no_temp_file() {
+        // Abandoned (channel closed before Done).
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = mpsc::channel();
+        tx.send(entry(0, "a", "1", None)).unwrap();
+        drop(tx);
+        assert_eq!(
+            write_snapshot(job(dir.path(), 1), rx).unwrap_err(),
+            "Snapshot aborted"
+        );
+        assert!(!dir.path().join("temp-test.rdb").exists());
+        assert!(!dir.path().join("dump.rdb").exists());
+        // The final name is taken by a directory: the rename fails.
+        std::fs::create_dir(dir.path().join("dump.rdb")).unwrap();
+        let (tx, rx) = mpsc::channel();
+        tx.send(SnapItem::Done).unwrap();
+        let err = write_snapshot(job(dir.path(), 1), rx).unwrap_err();
+        assert!(
+            err.starts_with(
+                "Error moving temp DB file temp-test.rdb on the final destination dump.rdb"
+            ),
+            "{err}"
+        );
+        assert!(!dir.path().join("temp-test.rdb").exists());
+        // A collection without an encoder yet: a clean write error.
+        std::fs::remove_dir(dir.path().join("dump.rdb")).unwrap();
+        let (tx, rx) = mpsc::channel();
+        tx.send(SnapItem::Entry {
+            db: 0,
+            key: b"l".as_slice().into(),
+            val: Value::List(Default::default()),
+            expire: None,
+        })
+        .unwrap();
+        tx.send(SnapItem::Done).unwrap();
+        let err = write_snapshot(job(dir.path(), 1), rx).unwrap_err();
+        assert!(err.starts_with("Write error saving DB on disk: "), "{err}");
+        assert!(!dir.path().join("temp-test.rdb").exists());
+    }
+}
