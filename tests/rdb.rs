@@ -442,10 +442,16 @@ fn misconf_scenario(s: &TestServer) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     ok(&mut c, &[b"CONFIG", b"SET", b"save", b"3600 1"]);
     ok(&mut c, &[b"SET", b"k", b"v"]);
+    // A transaction queued before the failure, executed after it.
+    let mut c2 = s.conn();
+    out.push(c2.cmd_str("MULTI"));
+    out.push(c2.cmd_str("SET k queued"));
     // A directory where the file should go: the final rename fails, even for root.
     std::fs::create_dir(s.dir().join("dump.rdb")).unwrap();
     out.push(c.cmd(&["BGSAVE"]));
     assert_eq!(wait_bgsave(&mut c), "err");
+    out.push(c2.cmd_str("EXEC"));
+    out.push(c2.cmd_str("EXEC"));
     for line in [
         "SET k v2",
         "PING",
@@ -492,7 +498,9 @@ fn misconf_after_a_failed_bgsave_as_redis() {
             .collect::<Vec<_>>()
     };
     assert_eq!(show(&ours), show(&theirs));
-    assert!(ours[1].starts_with(b"-MISCONF"));
+    assert!(ours[3].starts_with(b"-EXECABORT Transaction discarded because of: MISCONF"));
+    assert!(ours[5].starts_with(b"-MISCONF"));
+    assert_eq!(ours[4], b"-ERR EXEC without MULTI\r\n");
 }
 
 #[test]
