@@ -848,3 +848,18 @@ fn redis_files_with_idle_freq_and_no_checksum_load() {
         Some(long.as_bytes())
     );
 }
+
+#[test]
+fn info_persistence_has_redis_fields() {
+    let names = |s: &TestServer| -> Vec<String> {
+        let r = cmd(&mut s.conn(), &[b"INFO", b"persistence"]);
+        String::from_utf8_lossy(r.as_bytes().unwrap())
+            .lines()
+            .filter_map(|l| l.split_once(':').map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        names(&TestServer::oxidis(&[])),
+        names(&TestServer::redis(&[]))
+    );
+}
