@@ -11,7 +11,7 @@ use crate::persistence::snapshot::{self, Kind};
 
 /// SAVE
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
-    if ctx.core.rdb.bgsave_in_progress() {
+    if ctx.core.rdb.in_progress() {
         return Err(error::BGSAVE_IN_PROGRESS);
     }
     if !snapshot::save_sync(ctx.core) {
@@ -30,7 +30,7 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         2 if is(argv[1], "schedule") => true,
         _ => return Err(error::SYNTAX),
     };
-    if ctx.core.rdb.bgsave_in_progress() {
+    if ctx.core.rdb.in_progress() {
         return Err(error::BGSAVE_IN_PROGRESS);
     }
     if ctx.core.in_exec {

@@ -69,7 +69,8 @@ pub struct RdbState {
     /// The epoch of the last snapshot started.
     epoch: u32,
     pub current: Option<Snapshot>,
-    /// `rdb_last_bgsave_status`: false after a failed BGSAVE (MISCONF if configured).
+    /// `rdb_last_bgsave_status:err`: the last BGSAVE failed (MISCONF if configured); cleared
+    /// by the next successful save.
     pub last_bgsave_err: bool,
     /// Unix seconds of the last BGSAVE attempt.
     pub last_bgsave_try: i64,
@@ -84,12 +85,9 @@ pub struct RdbState {
 }
 
 impl RdbState {
+    /// Whether a BGSAVE is running (a SAVE only exists while the loop is blocked in it, so
+    /// no command ever sees one).
     pub fn in_progress(&self) -> bool {
-        self.current.is_some()
-    }
-
-    /// Whether a BGSAVE is running (a SAVE only exists while the loop is blocked in it).
-    pub fn bgsave_in_progress(&self) -> bool {
         self.current.is_some()
     }
 
