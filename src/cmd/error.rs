@@ -126,3 +126,9 @@ pub const HRANDFIELD_VALUE_RANGE: Error = Error::fixed("ERR value is out of rang
 pub const HRANDFIELD_COUNT_RANGE: Error = Error::fixed(
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
 );
+pub const BGSAVE_IN_PROGRESS: Error = Error::fixed("ERR Background save already in progress");
+/// Redis's `shared.err`: a bare `-ERR` (failed SAVE, DEBUG RELOAD).
+pub const ERR_BARE: Error = Error::fixed("ERR");
+pub const BUSYKEY: Error = Error::fixed("BUSYKEY Target key name already exists.");
+pub const DUMP_PAYLOAD: Error = Error::fixed("ERR DUMP payload version or checksum are wrong");
+pub const BAD_DATA_FORMAT: Error = Error::fixed("ERR Bad data format");
