@@ -1,6 +1,6 @@
 //! Seeded random differential test of the sorted-set commands against redis-server 7.0.15.
 //!
-//! Keys `z0..z3` take any score; `l0`, `l1` only ever hold score 0, because lex ranges over
+//! Keys `z0..z3` take any score, `s0` is a plain set used as a set-operation input; `l0`, `l1` only ever hold score 0, because lex ranges over
 //! mixed scores depend on each skiplist's random levels (two Redis servers disagree there
 //! too). After every command the encodings of the keys it named are compared (`DEBUG OBJECT`).
 //! Reproduce a failure with `OXIDIS_SEED=<n> cargo test --test zset_random`.
@@ -95,6 +95,9 @@ fn generators() -> Vec<Generator> {
                 a.push(member(r));
             }
             cmd(a)
+        }),
+        Generator::new("sadd", 1, |r| {
+            cmd(vec!["SADD".into(), "s0".into(), member(r), member(r)])
         }),
         Generator::new("zincrby", 3, |r| {
             cmd(vec!["ZINCRBY".into(), zkey(r), score(r), member(r)])
@@ -191,7 +194,16 @@ fn generators() -> Vec<Generator> {
         }),
         Generator::new("setop", 4, |r| {
             let n = 1 + r.below(3) as usize;
-            let keys: Vec<String> = (0..n).map(|_| zkey(r)).collect();
+            // Plain sets are valid inputs (score 1).
+            let keys: Vec<String> = (0..n)
+                .map(|_| {
+                    if r.chance(1, 5) {
+                        "s0".to_string()
+                    } else {
+                        zkey(r)
+                    }
+                })
+                .collect();
             let op = *r.pick(&[
                 "ZUNION",
                 "ZINTER",

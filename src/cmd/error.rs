@@ -99,6 +99,39 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+pub const SRANDMEMBER_RANGE: Error = Error::fixed(
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
+pub const NUMKEYS_NOT_POSITIVE: Error = Error::fixed("ERR numkeys should be greater than 0");
+pub const NUMKEYS_TOO_MANY: Error =
+    Error::fixed("ERR Number of keys can't be greater than number of args");
+pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
+pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
+pub const DECR_OVERFLOW: Error = Error::fixed("ERR decrement would overflow");
+pub const OFFSET_OUT_OF_RANGE: Error = Error::fixed("ERR offset is out of range");
+pub const INCR_NAN: Error = Error::fixed("ERR increment would produce NaN or Infinity");
+pub const LCS_NOT_STRINGS: Error =
+    Error::fixed("ERR The specified keys must contain string values");
+pub const LCS_LEN_AND_IDX: Error =
+    Error::fixed("ERR If you want both the length and indexes, please just use IDX.");
+pub const LCS_TOO_LONG: Error = Error::fixed("ERR String too long for LCS");
+pub const LCS_OVER_LIMIT: Error =
+    Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+pub const LCS_ALLOC: Error =
+    Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");
+pub const HASH_VALUE_NOT_INTEGER: Error = Error::fixed("ERR hash value is not an integer");
+pub const HASH_VALUE_NOT_FLOAT: Error = Error::fixed("ERR hash value is not a float");
+pub const HASH_INCR_NAN_OR_INF: Error = Error::fixed("ERR value is NaN or Infinity");
+pub const HRANDFIELD_VALUE_RANGE: Error = Error::fixed("ERR value is out of range");
+pub const HRANDFIELD_COUNT_RANGE: Error = Error::fixed(
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
+pub const BGSAVE_IN_PROGRESS: Error = Error::fixed("ERR Background save already in progress");
+/// Redis's `shared.err`: a bare `-ERR` (failed SAVE, DEBUG RELOAD).
+pub const ERR_BARE: Error = Error::fixed("ERR");
+pub const BUSYKEY: Error = Error::fixed("BUSYKEY Target key name already exists.");
+pub const DUMP_PAYLOAD: Error = Error::fixed("ERR DUMP payload version or checksum are wrong");
+pub const BAD_DATA_FORMAT: Error = Error::fixed("ERR Bad data format");
 pub const ZADD_XX_NX: Error =
     Error::fixed("ERR XX and NX options at the same time are not compatible");
 pub const ZADD_GT_LT_NX: Error =
@@ -114,24 +147,4 @@ pub const LIMIT_NEEDS_BY: Error = Error::fixed(
 pub const WITHSCORES_BYLEX: Error =
     Error::fixed("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
 pub const WEIGHT_NOT_FLOAT: Error = Error::fixed("ERR weight value is not a float");
-pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
-pub const NUMKEYS_NOT_POSITIVE: Error = Error::fixed("ERR numkeys should be greater than 0");
 pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");
-pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
-pub const SRANDMEMBER_RANGE: Error = Error::fixed(
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-);
-pub const NUMKEYS_TOO_MANY: Error =
-    Error::fixed("ERR Number of keys can't be greater than number of args");
-pub const DECR_OVERFLOW: Error = Error::fixed("ERR decrement would overflow");
-pub const OFFSET_OUT_OF_RANGE: Error = Error::fixed("ERR offset is out of range");
-pub const INCR_NAN: Error = Error::fixed("ERR increment would produce NaN or Infinity");
-pub const LCS_NOT_STRINGS: Error =
-    Error::fixed("ERR The specified keys must contain string values");
-pub const LCS_LEN_AND_IDX: Error =
-    Error::fixed("ERR If you want both the length and indexes, please just use IDX.");
-pub const LCS_TOO_LONG: Error = Error::fixed("ERR String too long for LCS");
-pub const LCS_OVER_LIMIT: Error =
-    Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
-pub const LCS_ALLOC: Error =
-    Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");

@@ -1,7 +1,7 @@
 //! Sorted-set commands (Redis 7.0 `t_zset.c`): ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK
 //! ZREVRANK ZCOUNT ZLEXCOUNT, the ZRANGE family and ZRANGESTORE, ZREMRANGEBY*, ZPOPMIN ZPOPMAX
 //! ZMPOP ([`zpop`] and [`parse_mpop`] are shared with the blocking variants), ZRANDMEMBER,
-//! ZSCAN, and in [`setops`] ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD.
+//! ZSCAN, and in `setops` ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD.
 //!
 //! Handlers follow Redis's order of checks exactly (option parsing, then range parsing, then
 //! the key lookup and its type), since that order decides which error a client sees. Writes
@@ -862,9 +862,7 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if argv.len() >= 3 {
         let l = long_arg(argv[2])?;
         if l == i64::MIN {
-            return Err(Error::err(
-                "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            ));
+            return Err(error::SRANDMEMBER_RANGE);
         }
         if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], "withscores")) {
             return Err(error::SYNTAX);
@@ -936,37 +934,9 @@ fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Cmd
 
 // ----- ZSCAN -------------------------------------------------------------------------------
 
-/// `parseScanCursorOrReply`: C `strtoul` over the whole argument, no leading space, no
-/// overflow (a leading `-` wraps, as in C; an empty cursor is 0).
-fn parse_cursor(a: &[u8]) -> Result<u64, Error> {
-    let a = match a.iter().position(|&b| b == 0) {
-        Some(n) => &a[..n],
-        None => a,
-    };
-    if a.is_empty() {
-        return Ok(0);
-    }
-    let (neg, digits) = match a[0] {
-        b'-' => (true, &a[1..]),
-        b'+' => (false, &a[1..]),
-        _ => (false, a),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(error::INVALID_CURSOR);
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or(error::INVALID_CURSOR)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]
 fn zscan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let cursor = parse_cursor(argv[2])?;
+    let cursor = crate::cmd::set::parse_scan_cursor(argv[2])?;
     let (z, out) = read_zset(ctx, argv[1])?;
     let Some(z) = z else {
         out.array_len(2);
@@ -1051,11 +1021,14 @@ mod tests {
 
     #[test]
     fn cursor_parses_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Ok(0));
-        assert_eq!(parse_cursor(b""), Ok(0));
-        assert_eq!(parse_cursor(b"+7"), Ok(7));
-        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(crate::cmd::set::parse_scan_cursor(b"0"), Ok(0));
+        assert_eq!(crate::cmd::set::parse_scan_cursor(b""), Ok(0));
+        assert_eq!(crate::cmd::set::parse_scan_cursor(b"+7"), Ok(7));
+        assert_eq!(crate::cmd::set::parse_scan_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(
+            crate::cmd::set::parse_scan_cursor(b"18446744073709551615"),
+            Ok(u64::MAX)
+        );
         for bad in [
             &b" 1"[..],
             b"+",
@@ -1064,7 +1037,11 @@ mod tests {
             b"18446744073709551616",
             b"0x10",
         ] {
-            assert_eq!(parse_cursor(bad), Err(error::INVALID_CURSOR), "{bad:?}");
+            assert_eq!(
+                crate::cmd::set::parse_scan_cursor(bad),
+                Err(error::INVALID_CURSOR),
+                "{bad:?}"
+            );
         }
     }
 

@@ -38,17 +38,13 @@ enum Src<'a> {
     S(&'a Set),
 }
 
-// TODO(merge sets): plain sets are valid inputs with score 1. The set type is being built on
-// another branch; once it lands, these helpers become (with its API as planned there)
-//   set_members:  s.iter().map(|m| m.to_vec()).collect()   (intset members as decimal text)
-//   set_contains: s.contains(member)
-// Until then no command can create a set, so these are never reached with a non-empty one.
-fn set_members(_s: &Set) -> Vec<Vec<u8>> {
-    Vec::new()
+/// A plain set's members (score 1 each); intset members as their decimal text.
+fn set_members(s: &Set) -> Vec<Vec<u8>> {
+    s.iter().map(|m| m.to_vec()).collect()
 }
 
-fn set_contains(_s: &Set, _member: &[u8]) -> bool {
-    false
+fn set_contains(s: &Set, member: &[u8]) -> bool {
+    s.contains(member)
 }
 
 fn set_len(s: &Set) -> usize {

@@ -255,6 +255,21 @@ impl ZSet {
         Some(ZSet::from_sorted(pairs, limits))
     }
 
+    /// A set from an RDB listpack payload (type 17, or a converted ziplist, type 12), checked
+    /// as Redis's loader does: even length and unique members (`lpValidateIntegrityAndDups`),
+    /// then converted to a skiplist when it has more members than `max_entries` (the member
+    /// length limit is not applied on load, as in Redis 7.0). `None` when corrupt or empty.
+    pub fn from_rdb_listpack(lp: Listpack, limits: Limits) -> Option<Self> {
+        if lp.is_empty() || !lp.check_unique(true) {
+            return None;
+        }
+        let mut z = ZSet::from_listpack(lp);
+        if z.len() > limits.max_entries {
+            z.convert_to_skiplist();
+        }
+        Some(z)
+    }
+
     /// Wraps a listpack of `member, score` pairs (e.g. an RDB type 17 payload). The caller
     /// has validated it (even length, unique members, sorted as Redis keeps it).
     pub fn from_listpack(lp: Listpack) -> Self {
