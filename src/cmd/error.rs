@@ -99,3 +99,14 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+pub const TIMEOUT_NOT_FLOAT: Error = Error::fixed("ERR timeout is not a float or out of range");
+pub const TIMEOUT_NEGATIVE: Error = Error::fixed("ERR timeout is negative");
+pub const UNBLOCKED_BY_CLIENT_UNBLOCK: Error =
+    Error::fixed("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+pub const UNBLOCK_REASON: Error =
+    Error::fixed("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+pub const LPOS_RANK_ZERO: Error = Error::fixed("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+pub const LPOS_COUNT_NEGATIVE: Error = Error::fixed("ERR COUNT can't be negative");
+pub const LPOS_MAXLEN_NEGATIVE: Error = Error::fixed("ERR MAXLEN can't be negative");
+pub const NUMKEYS_NOT_POSITIVE: Error = Error::fixed("ERR numkeys should be greater than 0");
+pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");
