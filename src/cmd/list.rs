@@ -217,7 +217,10 @@ fn pop_generic(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> CmdResult {
         return Err(Error::wrong_args(ctx.cmd.meta.name));
     }
     let count = match argv.get(2) {
-        Some(a) => Some(args::positive(a)?),
+        Some(a) => match args::int(a) {
+            Ok(n) if n >= 0 => Some(n),
+            _ => return Err(error::NOT_POSITIVE),
+        },
         None => None,
     };
     let key = argv[1];
@@ -329,23 +332,18 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         if is(argv[j], "rank") && more {
             j += 1;
             rank = args::int(argv[j])?;
-            if rank == i64::MIN {
-                return Err(Error::err(
-                    "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-                ));
-            }
             if rank == 0 {
                 return Err(error::LPOS_RANK_ZERO);
             }
         } else if is(argv[j], "count") && more {
             j += 1;
-            count = args::int_or(argv[j], error::NOT_INTEGER)?;
+            count = args::int_or(argv[j], error::LPOS_COUNT_NEGATIVE)?;
             if count < 0 {
                 return Err(error::LPOS_COUNT_NEGATIVE);
             }
         } else if is(argv[j], "maxlen") && more {
             j += 1;
-            maxlen = args::int(argv[j])?;
+            maxlen = args::int_or(argv[j], error::LPOS_MAXLEN_NEGATIVE)?;
             if maxlen < 0 {
                 return Err(error::LPOS_MAXLEN_NEGATIVE);
             }
@@ -355,7 +353,8 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         j += 1;
     }
     let from_tail = rank < 0;
-    let rank = rank.unsigned_abs();
+    // Redis negates LLONG_MIN in place (it stays negative): every match then qualifies.
+    let rank = if rank == i64::MIN { 1 } else { rank.unsigned_abs() };
     let maxlen = maxlen as u64;
     let exists = with_read_list(ctx, argv[1], |l, out| {
         let len = l.len() as u64;
