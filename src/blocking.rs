@@ -378,7 +378,13 @@ mod tests {
         assert_eq!(parse_timeout(b"0.0009", now), Ok(Some(now + 1)));
         assert_eq!(parse_timeout(b"1.5", now), Ok(Some(now + 1500)));
         assert_eq!(parse_timeout(b"0x10", now), Ok(Some(now + 16_000)));
-        for neg in [&b"-1"[..], b"inf", b"-inf", b"1e400", b"9223372036854775807"] {
+        for neg in [
+            &b"-1"[..],
+            b"inf",
+            b"-inf",
+            b"1e400",
+            b"9223372036854775807",
+        ] {
             assert_eq!(
                 parse_timeout(neg, now),
                 Err(crate::cmd::error::TIMEOUT_NEGATIVE),

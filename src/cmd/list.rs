@@ -307,12 +307,14 @@ fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let start = long(argv[2])?;
     let end = long(argv[3])?;
-    let exists = with_read_list(ctx, argv[1], |l, out| match clamp_range(start, end, l.len()) {
-        None => out.array_len(0),
-        Some((s, e)) => {
-            out.array_len(e - s + 1);
-            for x in l.range(s, e) {
-                reply_entry(out, x);
+    let exists = with_read_list(ctx, argv[1], |l, out| {
+        match clamp_range(start, end, l.len()) {
+            None => out.array_len(0),
+            Some((s, e)) => {
+                out.array_len(e - s + 1);
+                for x in l.range(s, e) {
+                    reply_entry(out, x);
+                }
             }
         }
     })?;
@@ -354,7 +356,11 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     }
     let from_tail = rank < 0;
     // Redis negates LLONG_MIN in place (it stays negative): every match then qualifies.
-    let rank = if rank == i64::MIN { 1 } else { rank.unsigned_abs() };
+    let rank = if rank == i64::MIN {
+        1
+    } else {
+        rank.unsigned_abs()
+    };
     let maxlen = maxlen as u64;
     let exists = with_read_list(ctx, argv[1], |l, out| {
         let len = l.len() as u64;
@@ -544,12 +550,17 @@ fn rpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 /// LMPOP/BLMPOP arguments after the optional timeout: numkeys key... LEFT|RIGHT [COUNT n].
-fn parse_mpop<'a>(argv: &[&'a [u8]], numkeys_idx: usize) -> Result<(Vec<&'a [u8]>, End, usize), Error> {
+fn parse_mpop<'a>(
+    argv: &[&'a [u8]],
+    numkeys_idx: usize,
+) -> Result<(Vec<&'a [u8]>, End, usize), Error> {
     let numkeys = match args::int(argv[numkeys_idx]) {
         Ok(n) if n >= 1 => n as u64,
         _ => return Err(error::NUMKEYS_NOT_POSITIVE),
     };
-    let where_idx = (numkeys_idx as u64).saturating_add(numkeys).saturating_add(1);
+    let where_idx = (numkeys_idx as u64)
+        .saturating_add(numkeys)
+        .saturating_add(1);
     if where_idx >= argv.len() as u64 {
         return Err(error::SYNTAX);
     }
@@ -676,7 +687,13 @@ fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-fn blmove_generic(ctx: &mut Ctx, argv: &[&[u8]], from: End, to: End, deadline: Option<i64>) -> CmdResult {
+fn blmove_generic(
+    ctx: &mut Ctx,
+    argv: &[&[u8]],
+    from: End,
+    to: End,
+    deadline: Option<i64>,
+) -> CmdResult {
     let (src, dst) = (argv[1], argv[2]);
     if list_exists(ctx, src)? {
         return lmove_generic(ctx, src, dst, from, to);

@@ -14,7 +14,7 @@
 //! [`List::nodes`] (each node's listpack bytes, for the RDB quicklist2 encoding) and
 //! [`List::from_nodes`]. Callers: `cmd::list`, and `persistence::rdb`.
 
-use super::listpack::{LpEntry, Listpack, OwnedEntry, Where};
+use super::listpack::{Listpack, LpEntry, OwnedEntry, Where};
 use std::collections::VecDeque;
 
 /// Which end of a list.
@@ -306,10 +306,7 @@ impl List {
         } else {
             (self.nodes.len(), 0)
         };
-        let pos = self
-            .nodes
-            .get(ni)
-            .and_then(|n| n.lp.seek(off as i64));
+        let pos = self.nodes.get(ni).and_then(|n| n.lp.seek(off as i64));
         RangeIter {
             list: self,
             node: ni,
