@@ -196,7 +196,7 @@ pub fn parse_timeout(arg: &[u8], now: i64) -> Result<Option<i64>, crate::cmd::Er
         .unwrap_or(f64::INFINITY);
     let ms = (secs * 1000.0).ceil();
     // An out-of-range conversion yields LLONG_MIN on x86, which Redis reports as negative.
-    let ms = if ms.is_finite() && ms < 9.223372036854775e18 && ms >= -9.223372036854775e18 {
+    let ms = if (-9.223372036854775e18..9.223372036854775e18).contains(&ms) {
         ms as i64
     } else {
         i64::MIN

@@ -451,14 +451,12 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     // Find the pivot on a shared view first, so a miss does not copy a snapshotted list.
-    let now = ctx.now;
     let pivot = ctx
         .db()
         .dict
         .get(key)
         .and_then(|e| e.val.as_list())
         .and_then(|l| l.iter().position(|e| e.eq_bytes(argv[3])));
-    let _ = now;
     let Some(i) = pivot else {
         ctx.out().int(-1);
         return Ok(());
