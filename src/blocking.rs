@@ -21,7 +21,7 @@
 //! nearest one); `CLIENT UNBLOCK` uses [`unblock`]; a disconnecting client is dropped from
 //! every structure by [`forget`].
 
-use crate::client::{flags, Client};
+use crate::client::{flags, Client, ReplyMode};
 use crate::cmd::{Command, Ctx};
 use crate::core::{now_ms, Core};
 use crate::types::list::End;
@@ -279,6 +279,7 @@ fn serve_key(core: &mut Core, current: &mut Client, db: usize, key: &[u8]) {
         };
         let b = core.blocking.remove(t).expect("checked above");
         c.flags &= !flags::BLOCKED;
+        let reply_start = c.out.buf.len();
         let result = {
             let mut ctx = Ctx {
                 core,
@@ -294,6 +295,9 @@ fn serve_key(core: &mut Core, current: &mut Client, db: usize, key: &[u8]) {
             if let Some(id) = core.registry.lookup(b.cmd.meta.name.as_bytes()) {
                 core.cmd_stats[id].failed_calls += 1;
             }
+        }
+        if c.reply_mode == ReplyMode::Off {
+            c.out.buf.truncate(reply_start);
         }
         crate::cmd::call::apply_cas_dirty(core, Some(current), Some(&mut c));
         core.blocking.unblocked.push(t);
@@ -322,6 +326,7 @@ pub fn unblock(core: &mut Core, token: usize, how: Unblock) -> bool {
     };
     let b = core.blocking.remove(token).expect("checked above");
     c.flags &= !flags::BLOCKED;
+    let reply_start = c.out.buf.len();
     match how {
         Unblock::Timeout => b.op.reply_timeout(c),
         Unblock::Error => {
@@ -329,6 +334,11 @@ pub fn unblock(core: &mut Core, token: usize, how: Unblock) -> bool {
                 .error(crate::cmd::error::UNBLOCKED_BY_CLIENT_UNBLOCK.text());
             let e = crate::cmd::error::UNBLOCKED_BY_CLIENT_UNBLOCK;
             crate::cmd::call::count_error(core, &e);
+        }
+    }
+    if let Some(c) = core.clients.get_mut(token) {
+        if c.reply_mode == ReplyMode::Off {
+            c.out.buf.truncate(reply_start);
         }
     }
     core.blocking.unblocked.push(token);
@@ -358,11 +368,20 @@ pub fn forget(core: &mut Core, token: usize) {
 
 /// Finds a connected client by id and releases it (`CLIENT UNBLOCK`).
 pub fn unblock_by_id(core: &mut Core, id: u64, how: Unblock) -> bool {
-    let token = core.clients.iter().find(|c| c.id == id).map(|c| c.token);
-    match token {
-        Some(t) => unblock(core, t, how),
-        None => false,
+    let Some(t) = core.clients.iter().find(|c| c.id == id).map(|c| c.token) else {
+        return false;
+    };
+    let Some(cmd) = core.blocking.blocked.get(&t).map(|b| b.cmd) else {
+        return false;
+    };
+    if !unblock(core, t, how) {
+        return false;
     }
+    // Redis counts a failed call either way (`updateStatsOnUnblock(.., had_errors=1)`).
+    if let Some(id) = core.registry.lookup(cmd.meta.name.as_bytes()) {
+        core.cmd_stats[id].failed_calls += 1;
+    }
+    true
 }
 
 #[cfg(test)]

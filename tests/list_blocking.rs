@@ -239,6 +239,20 @@ fn client_unblock_timeout_and_error() {
     assert_eq!(admin.cmd(&["CLIENT", "UNBLOCK", "999999"]), b":0\r\n");
     // The unblocked client works normally afterwards.
     assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
+    // Both unblocked calls count as failed (observed on Redis 7.0.15), the error reply too.
+    let stats = String::from_utf8_lossy(&admin.cmd(&["INFO", "commandstats"])).to_string();
+    for cmd in ["blpop", "brpoplpush"] {
+        let line = stats
+            .lines()
+            .find(|l| l.starts_with(&format!("cmdstat_{cmd}:")))
+            .unwrap_or_else(|| panic!("no {cmd} in {stats}"));
+        assert!(
+            line.contains("calls=1,") && line.ends_with("failed_calls=1"),
+            "{line}"
+        );
+    }
+    let errs = String::from_utf8_lossy(&admin.cmd(&["INFO", "errorstats"])).to_string();
+    assert!(errs.contains("errorstat_UNBLOCKED:count=1"), "{errs}");
 }
 
 #[test]
