@@ -420,6 +420,42 @@ mod tests {
     }
 
     #[test]
+    fn queues_are_fifo_and_removal_leaves_no_trace() {
+        let cmd = &crate::cmd::list::COMMANDS[0];
+        let blocked = |keys: &[&[u8]], deadline| Blocked {
+            db: 0,
+            keys: keys.iter().map(|k| k.to_vec()).collect(),
+            deadline,
+            op: BlockOp::ListPop {
+                from: End::Head,
+                count: None,
+            },
+            cmd,
+        };
+        let mut b = Blocking::default();
+        b.add(3, blocked(&[b"a", b"b"], Some(50)));
+        b.add(1, blocked(&[b"b"], None));
+        b.add(2, blocked(&[b"a"], Some(20)));
+        let q = |b: &Blocking, k: &[u8]| -> Vec<usize> {
+            b.waiting
+                .get(&(0, k.to_vec()))
+                .map(|q| q.iter().copied().collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(q(&b, b"a"), vec![3, 2]);
+        assert_eq!(q(&b, b"b"), vec![3, 1]);
+        assert_eq!(b.next_deadline(), Some(20));
+        assert_eq!((b.blocked_clients(), b.in_timeout_table()), (3, 2));
+        assert!(b.remove(3).is_some());
+        assert!(b.remove(3).is_none());
+        assert_eq!(q(&b, b"a"), vec![2]);
+        assert_eq!(q(&b, b"b"), vec![1]);
+        b.remove(2);
+        b.remove(1);
+        assert!(b.waiting.is_empty() && b.timeouts.is_empty() && b.blocked.is_empty());
+    }
+
+    #[test]
     fn signals_only_keys_someone_waits_on() {
         let mut b = Blocking::default();
         b.signal_key_ready(0, b"k");
