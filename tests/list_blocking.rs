@@ -274,6 +274,25 @@ fn a_disconnected_blocked_client_leaves_no_trace() {
 }
 
 #[test]
+fn a_killed_blocked_client_leaves_no_trace() {
+    let s = TestServer::oxidis(&[]);
+    let mut admin = s.conn();
+    let mut c = s.conn();
+    let id = String::from_utf8_lossy(&c.cmd(&["CLIENT", "ID"]))
+        .trim_start_matches(':')
+        .trim()
+        .to_string();
+    send(&mut c, &["BRPOP", "k", "100"]);
+    wait_blocked(&mut admin, 1);
+    assert_eq!(admin.cmd(&["CLIENT", "KILL", "ID", &id]), b":1\r\n");
+    wait_blocked(&mut admin, 0);
+    assert_eq!(info_field(&mut admin, "clients_in_timeout_table"), 0);
+    assert!(c.is_closed());
+    admin.cmd(&["RPUSH", "k", "a"]);
+    assert_eq!(admin.cmd(&["LLEN", "k"]), b":1\r\n");
+}
+
+#[test]
 fn blmove_chains_serve_every_waiting_client() {
     let s = TestServer::oxidis(&[]);
     let mut admin = s.conn();
@@ -431,6 +450,15 @@ fn blocked_client_replies_compare_with_redis() {
         out.push(a.read_reply());
         out.push(b.read_reply());
         out.push(admin.cmd(&["LRANGE", "y", "0", "-1"]));
+        // A BLMOVE onto its own source keeps the element for the next waiter.
+        send(&mut a, &["BLMOVE", "q", "q", "LEFT", "RIGHT", "0"]);
+        wait_blocked(&mut admin, 1);
+        send(&mut b, &["BLPOP", "q", "0"]);
+        wait_blocked(&mut admin, 2);
+        out.push(admin.cmd(&["RPUSH", "q", "v"]));
+        out.push(a.read_reply());
+        out.push(b.read_reply());
+        out.push(admin.cmd(&["LLEN", "q"]));
         out.push(a.cmd(&["BLMOVE", "nokey", "y", "LEFT", "LEFT", "0.02"]));
         a.cmd(&["HELLO", "3"]);
         out.push(a.cmd(&["BRPOP", "nokey", "0.02"]));
