@@ -25,6 +25,7 @@ pub mod list;
 pub mod persist;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod stream;
 pub mod string;
 pub mod transaction;
@@ -228,6 +229,7 @@ pub const TABLES: &[&[Command]] = &[
     hll::COMMANDS,
     stream::COMMANDS,
     persist::COMMANDS,
+    sort::COMMANDS,
     geo::COMMANDS,
 ];
 
