@@ -232,11 +232,14 @@ fn encoding(c: &mut RawConn, key: &str) -> String {
     }
 }
 
-fn run(resp3: bool, steps: usize) {
+fn run(resp3: bool, extra_config: &[(&str, &str)], steps: usize) {
     let mut rng = SeedRng::from_env();
     let mut p = DiffPair::new();
     if resp3 {
         p.check_with(&["HELLO", "3"], Norm::TypeOnly);
+    }
+    for (k, v) in extra_config {
+        p.check(&["CONFIG", "SET", k, v]);
     }
     // Fill: g1 beyond the listpack limit (skiplist), g0 and g2 small.
     for (k, n) in [("g0", 40), ("g1", 200), ("g2", 12)] {
@@ -288,10 +291,23 @@ fn run(resp3: bool, steps: usize) {
 
 #[test]
 fn random_geo_commands() {
-    run(false, 2500);
+    run(false, &[], 2500);
 }
 
 #[test]
 fn random_geo_commands_resp3() {
-    run(true, 800);
+    run(true, &[], 800);
+}
+
+/// Small listpack limits: stored results and grown sets switch encodings often.
+#[test]
+fn random_geo_commands_small_limits() {
+    run(
+        false,
+        &[
+            ("zset-max-listpack-entries", "5"),
+            ("zset-max-listpack-value", "3"),
+        ],
+        1500,
+    );
 }
