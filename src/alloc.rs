@@ -1,9 +1,16 @@
-//! The global allocator: the system allocator, counting live bytes so that `INFO memory`
-//! `used_memory`, `MEMORY STATS` and `maxmemory` see real figures (Redis's zmalloc does the
-//! same). One relaxed atomic add per allocation and free.
+//! The global allocator: jemalloc (the allocator Redis ships with), counting live bytes so
+//! that `INFO memory` `used_memory`, `MEMORY STATS` and `maxmemory` see real figures (Redis's
+//! zmalloc does the same). One relaxed atomic add per allocation and free.
+//!
+//! jemalloc rather than the system allocator: glibc malloc puts an 8-byte header before every
+//! chunk and rounds chunks up to 16 bytes with a 32-byte minimum, so the many small
+//! allocations of big collections (skip list nodes, dict entries, keys) cost 20-40% more
+//! resident memory than the bytes asked for; jemalloc's size classes (8, 16, 32, 48, 64, ...)
+//! carry no header.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tikv_jemallocator::Jemalloc;
 
 pub struct Counting;
 
@@ -16,8 +23,8 @@ pub fn used() -> usize {
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.alloc(l) };
+        // SAFETY: forwarded unchanged to jemalloc.
+        let p = unsafe { Jemalloc.alloc(l) };
         if !p.is_null() {
             USED.fetch_add(l.size(), Ordering::Relaxed);
         }
@@ -26,13 +33,13 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         // SAFETY: `p` was allocated by `alloc` above with layout `l`.
-        unsafe { System.dealloc(p, l) };
+        unsafe { Jemalloc.dealloc(p, l) };
         USED.fetch_sub(l.size(), Ordering::Relaxed);
     }
 
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let p = unsafe { System.alloc_zeroed(l) };
+        // SAFETY: forwarded unchanged to jemalloc.
+        let p = unsafe { Jemalloc.alloc_zeroed(l) };
         if !p.is_null() {
             USED.fetch_add(l.size(), Ordering::Relaxed);
         }
@@ -40,8 +47,8 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        // SAFETY: `p`/`l` come from this allocator; forwarded to the system allocator.
-        let q = unsafe { System.realloc(p, l, new) };
+        // SAFETY: `p`/`l` come from this allocator; forwarded to jemalloc.
+        let q = unsafe { Jemalloc.realloc(p, l, new) };
         if !q.is_null() {
             USED.fetch_add(new, Ordering::Relaxed);
             USED.fetch_sub(l.size(), Ordering::Relaxed);

@@ -151,7 +151,10 @@ def measure(kind, exe, n):
         enc = None
         if kind != "strings":
             key = {"list": "L", "hash": "H", "set": "S", "zset": "Z"}[kind]
-            enc = c.cmd("OBJECT", "ENCODING", key).decode()
+            try:
+                enc = c.cmd("OBJECT", "ENCODING", key).decode()
+            except RuntimeError:
+                enc = "?"
         return (um1 - um0) / n, (rss1 - rss0) * 1024 / n, enc
     finally:
         proc.terminate()
