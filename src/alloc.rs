@@ -12,6 +12,15 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options (read at its first allocation). A background thread returns freed pages
+/// to the OS (Redis runs jemalloc with its background thread too), and does so after 300 ms
+/// rather than jemalloc's default 10 s: query buffers of a burst of writes and the old bucket
+/// array of a grown dict otherwise stay resident long after they were freed. The purging runs
+/// on jemalloc's thread, never on the event loop.
+#[allow(non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+pub static malloc_conf: &[u8; 59] = b"background_thread:true,dirty_decay_ms:300,muzzy_decay_ms:0\0";
+
 pub struct Counting;
 
 static USED: AtomicUsize = AtomicUsize::new(0);
