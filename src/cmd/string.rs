@@ -39,7 +39,7 @@ fn reply_str(out: &mut Out, s: &Str) {
 /// `raw`, never `int` (INCRBYFLOAT stores "2" as `embstr`).
 fn plain_str(v: Vec<u8>) -> Str {
     if v.len() <= EMBSTR_MAX {
-        Str::Emb(v.into_boxed_slice())
+        Str::Emb(crate::types::value::Emb::new(&v))
     } else {
         Str::Raw(v)
     }

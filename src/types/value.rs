@@ -15,13 +15,59 @@ use std::sync::Arc;
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_MAX: usize = 44;
 
+/// Bytes stored inside an [`Emb`] itself, with no allocation.
+const EMB_INLINE: usize = 30;
+
+/// The bytes of an `embstr`: up to 30 bytes live inside the value (and so inside the
+/// keyspace entry), like Redis's embstr that shares one allocation with its object header;
+/// longer ones (up to 44) take one allocation. Unused inline bytes are zero, so the derived
+/// equality compares contents.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Emb {
+    Inline { len: u8, buf: [u8; EMB_INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Emb {
+    pub fn new(b: &[u8]) -> Emb {
+        if b.len() <= EMB_INLINE {
+            let mut buf = [0u8; EMB_INLINE];
+            buf[..b.len()].copy_from_slice(b);
+            Emb::Inline {
+                len: b.len() as u8,
+                buf,
+            }
+        } else {
+            Emb::Heap(b.into())
+        }
+    }
+}
+
+impl std::ops::Deref for Emb {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Emb::Inline { len, buf } => &buf[..*len as usize],
+            Emb::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for Emb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
 /// A string value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Str {
     /// Canonical integer representation (what `tryObjectEncoding` produces).
     Int(i64),
     /// Short string created in one piece.
-    Emb(Box<[u8]>),
+    Emb(Emb),
     /// Any other string; in-place edits (APPEND, SETRANGE) keep it growable.
     Raw(Vec<u8>),
 }
@@ -35,7 +81,7 @@ impl Str {
             }
         }
         if b.len() <= EMBSTR_MAX {
-            Str::Emb(b.into())
+            Str::Emb(Emb::new(b))
         } else {
             Str::Raw(b.to_vec())
         }
@@ -123,6 +169,10 @@ impl Str {
         }
     }
 }
+
+// A keyspace entry (value, LRU clock, epoch) plus its key and chain link fill one 64-byte
+// allocation class exactly.
+const _: () = assert!(std::mem::size_of::<Value>() <= 32);
 
 /// A value in the keyspace.
 ///
@@ -282,5 +332,19 @@ mod tests {
         s.make_raw().push(b'1');
         assert_eq!(s.encoding(), "raw");
         assert_eq!(s.as_i64(), Some(-71));
+    }
+
+    #[test]
+    fn embstr_bytes_inline_and_heap() {
+        for n in [0usize, 1, 16, 29, 30, 31, 44] {
+            let b: Vec<u8> = (0..n as u8).map(|i| i.wrapping_mul(7) | 1).collect();
+            let s = Str::from_bytes(&b);
+            assert_eq!(s.encoding(), "embstr", "{n}");
+            assert_eq!(s.to_vec(), b, "{n}");
+            assert_eq!(s.len(), n);
+            assert_eq!(s, Str::from_bytes(&b));
+            assert!(matches!(s, Str::Emb(Emb::Inline { .. })) == (n <= EMB_INLINE));
+        }
+        assert_ne!(Str::from_bytes(b"ab"), Str::from_bytes(b"abc"));
     }
 }
