@@ -160,9 +160,20 @@ impl List {
         }
         .is_some_and(|n| allow_insert(n, fill, value.len()));
         if !fits {
+            // A list growing past a full node will most likely fill the next one too: size it
+            // like its neighbour up front rather than reallocating it through every
+            // allocation class on the way (which leaves a trail of freed pages behind).
+            let node = match end {
+                End::Head => self.nodes.front(),
+                End::Tail => self.nodes.back(),
+            }
+            .map_or_else(Node::new, |n| Node {
+                lp: Listpack::with_capacity(n.lp.bytes_len()),
+                count: 0,
+            });
             match end {
-                End::Head => self.nodes.push_front(Node::new()),
-                End::Tail => self.nodes.push_back(Node::new()),
+                End::Head => self.nodes.push_front(node),
+                End::Tail => self.nodes.push_back(node),
             }
         }
         let node = match end {

@@ -446,6 +446,13 @@ impl Listpack {
         Listpack(v)
     }
 
+    /// An empty listpack with room for `bytes` bytes, so that filling it reallocates nothing.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut lp = Listpack::new();
+        lp.0.reserve_exact(bytes.saturating_sub(lp.0.len()));
+        lp
+    }
+
     /// Takes ownership of a blob (e.g. from an RDB file) after Redis's deep integrity check.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, LpError> {
         validate(&bytes)?;
@@ -786,6 +793,23 @@ pub(crate) mod tests {
     use super::*;
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn with_capacity_is_empty_and_keeps_room() {
+        let mut lp = Listpack::with_capacity(8000);
+        assert_eq!(lp, Listpack::new());
+        assert!(lp.0.capacity() >= 8000);
+        let p = lp.0.as_ptr();
+        for i in 0..500u32 {
+            lp.push_back(format!("v{i}").as_bytes());
+        }
+        assert_eq!(lp.len(), 500);
+        assert_eq!(
+            lp.0.as_ptr(),
+            p,
+            "filling within the reserved room reallocates nothing"
+        );
+    }
 
     /// Parses "hex [xx*N] hex ..." where `[xx*N]` is byte 0xxx repeated N times.
     pub(crate) fn unhex(spec: &str) -> Vec<u8> {
