@@ -480,7 +480,8 @@ fn ttl_generic(ctx: &mut Ctx, argv: &[&[u8]], ms: bool, absolute: bool) -> CmdRe
             if ms {
                 v
             } else {
-                (v + 500) / 1000
+                // Rounded as Redis's `(ttl+500)/1000`, without overflowing near i64::MAX.
+                ((i128::from(v) + 500) / 1000) as i64
             }
         }
     };

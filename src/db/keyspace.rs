@@ -337,7 +337,8 @@ impl Db {
                 self.expire_key(k);
                 expired += 1;
             } else {
-                ttl_sum += t - now;
+                // Far-future TTLs may overflow the sum; C wraps, and so do we.
+                ttl_sum = ttl_sum.wrapping_add(t - now);
                 ttl_n += 1;
             }
         }
