@@ -695,6 +695,31 @@ mod tests {
     }
 
     #[test]
+    fn copy_never_shares_a_collection() {
+        let values = [
+            Value::Str(Str::from_bytes(b"abc")),
+            Value::List(Arc::default()),
+            Value::Hash(Arc::default()),
+            Value::Set(Arc::default()),
+            Value::ZSet(Arc::default()),
+        ];
+        for v in &values {
+            let d = dup(v);
+            assert_eq!(d.type_name(), v.type_name());
+            assert_eq!(d.encoding(), v.encoding());
+            let shared = match (v, &d) {
+                (Value::List(a), Value::List(b)) => Arc::ptr_eq(a, b),
+                (Value::Hash(a), Value::Hash(b)) => Arc::ptr_eq(a, b),
+                (Value::Set(a), Value::Set(b)) => Arc::ptr_eq(a, b),
+                (Value::ZSet(a), Value::ZSet(b)) => Arc::ptr_eq(a, b),
+                (Value::Str(a), Value::Str(b)) => a != b,
+                _ => true,
+            };
+            assert!(!shared, "{}", v.type_name());
+        }
+    }
+
+    #[test]
     fn expire_flag_conflicts() {
         let argv = |f: &'static [&'static [u8]]| {
             let mut v: Vec<&[u8]> = vec![b"expire", b"k", b"1"];
