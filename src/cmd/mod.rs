@@ -23,6 +23,7 @@ pub mod keys;
 pub mod list;
 pub mod server;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod transaction;
 pub mod zset;
@@ -223,6 +224,7 @@ pub const TABLES: &[&[Command]] = &[
     zset::COMMANDS,
     bitmap::COMMANDS,
     hll::COMMANDS,
+    stream::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.
