@@ -308,7 +308,7 @@ fn move_(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 /// An independent copy of a value (Redis `dupStringObject`, `listTypeDup`, `setTypeDup`,
-/// `zsetDup`, `hashTypeDup`): collections are copied, not shared, and keep their encoding.
+/// `zsetDup`, `hashTypeDup`, `streamDup`): collections are copied, not shared, and keep their encoding.
 fn dup(v: &Value) -> Value {
     match v {
         Value::Str(s) => Value::Str(s.clone()),
@@ -316,6 +316,8 @@ fn dup(v: &Value) -> Value {
         Value::Hash(h) => Value::Hash(Arc::new((**h).clone())),
         Value::Set(s) => Value::Set(Arc::new((**s).clone())),
         Value::ZSet(z) => Value::ZSet(Arc::new((**z).clone())),
+        // Redis `streamDup`: entries, IDs and consumer groups with their PELs.
+        Value::Stream(x) => Value::Stream(Arc::new((**x).clone())),
     }
 }
 
@@ -702,6 +704,7 @@ mod tests {
             Value::Hash(Arc::default()),
             Value::Set(Arc::default()),
             Value::ZSet(Arc::default()),
+            Value::Stream(Arc::default()),
         ];
         for v in &values {
             let d = dup(v);
@@ -712,6 +715,7 @@ mod tests {
                 (Value::Hash(a), Value::Hash(b)) => Arc::ptr_eq(a, b),
                 (Value::Set(a), Value::Set(b)) => Arc::ptr_eq(a, b),
                 (Value::ZSet(a), Value::ZSet(b)) => Arc::ptr_eq(a, b),
+                (Value::Stream(a), Value::Stream(b)) => Arc::ptr_eq(a, b),
                 (Value::Str(a), Value::Str(b)) => a != b,
                 _ => true,
             };
