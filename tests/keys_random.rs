@@ -1,5 +1,5 @@
 //! Seeded random differential test of the generic keyspace commands on a small keyspace
-//! (8 keys, 3 databases), against redis-server. Reproduce a failure with
+//! (8 keys, 3 databases; strings and streams), against redis-server. Reproduce a failure with
 //! `OXIDIS_SEED=<seed> cargo test --test keys_random`.
 //!
 //! Normalisations: KEYS and SCAN replies are compared as multisets (a SCAN with a large
@@ -54,6 +54,11 @@ fn generators() -> Vec<Generator> {
             let (k, v) = (key(r), value(r));
             GenCmd::strs(&["SET", &k, &v])
         }),
+        Generator::new("XADD", 2, |r| {
+            // Auto IDs differ between servers, but not in length.
+            GenCmd::with(args(&["XADD", &key(r), "*", "f", "v"]), Norm::TypeAndLen)
+        }),
+        Generator::new("XLEN", 1, |r| GenCmd::strs(&["XLEN", &key(r)])),
         Generator::new("GET", 4, |r| GenCmd::strs(&["GET", &key(r)])),
         Generator::new("DEL", 4, |r| {
             let cmd = *r.pick(&["DEL", "UNLINK"]);
