@@ -724,6 +724,35 @@ mod tests {
     }
 
     #[test]
+    fn expired_keys_are_reported_once_with_watch_and_stats() {
+        use crate::config::Config;
+        use crate::core::Core;
+        let mut core = Core::new(Config::default());
+        let now = 1_000_000;
+        for (db, k) in [(0, &b"a"[..]), (0, b"b"), (3, b"c")] {
+            core.dbs[db].add(k, Value::Str(Str::from_bytes(b"v")), 0);
+            core.dbs[db].set_expire(k, now - 1);
+        }
+        core.watched.insert((3, b"c".to_vec()), vec![42]);
+        assert!(core.dbs[0].expire_if_needed(b"a", now));
+        assert!(!core.dbs[0].expire_if_needed(b"a", now));
+        // Expiring is strict: a key whose time is exactly now is still alive.
+        core.dbs[0].set_expire(b"b", now);
+        assert!(!core.dbs[0].expire_if_needed(b"b", now));
+        assert!(core.dbs[0].expire_if_needed(b"b", now + 1));
+        assert!(core.dbs[3].get(b"c", now).is_none());
+        assert_eq!(core.dbs[0].expired_log.len(), 2);
+        core.flush_expired();
+        assert_eq!(core.stats.expired_keys, 3);
+        assert_eq!(core.cas_dirty, vec![42]);
+        assert!(core.dbs.iter().all(|d| d.expired_log.is_empty()));
+        core.flush_expired();
+        assert_eq!(core.stats.expired_keys, 3);
+        assert_eq!(core.dbs[0].len() + core.dbs[3].len(), 0);
+        assert_eq!(core.dbs[0].expires.len() + core.dbs[3].expires.len(), 0);
+    }
+
+    #[test]
     fn expire_flag_conflicts() {
         let argv = |f: &'static [&'static [u8]]| {
             let mut v: Vec<&[u8]> = vec![b"expire", b"k", b"1"];
