@@ -119,77 +119,87 @@ fn parse_cursor(arg: &[u8]) -> Result<u64, Error> {
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-///
-/// Walks the keyspace table with its reverse-binary cursor (Redis `dictScan`), so every key
-/// present for a whole iteration is returned at least once even while the table grows,
-/// shrinks or rehashes. As in Redis, keys are collected first, then filtered by pattern,
-/// by type (a lookup of each key) and by expiry (expired keys are deleted).
-fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let mut cursor = parse_cursor(argv[1])?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
+/// SCAN's options after the cursor (Redis `scanGenericCommand`).
+struct ScanOpts<'a> {
+    count: i64,
+    /// None for no pattern or `*`.
+    pattern: Option<&'a [u8]>,
+    type_name: Option<&'a [u8]>,
+}
+
+fn scan_opts<'a>(argv: &[&'a [u8]]) -> Result<ScanOpts<'a>, Error> {
+    let mut o = ScanOpts {
+        count: 10,
+        pattern: None,
+        type_name: None,
+    };
     let mut i = 2;
     while i < argv.len() {
         let more = argv.len() - i >= 2;
         if is(argv[i], "count") && more {
-            count = args::int(argv[i + 1])?;
-            if count < 1 {
+            o.count = args::int(argv[i + 1])?;
+            if o.count < 1 {
                 return Err(error::SYNTAX);
             }
         } else if is(argv[i], "match") && more {
-            pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
+            o.pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
         } else if is(argv[i], "type") && more {
-            type_name = Some(argv[i + 1]);
+            o.type_name = Some(argv[i + 1]);
         } else {
             return Err(error::SYNTAX);
         }
         i += 2;
     }
+    Ok(o)
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+///
+/// Walks the keyspace table with its reverse-binary cursor (Redis `dictScan`), so every key
+/// present for a whole iteration is returned at least once even while the table grows,
+/// shrinks or rehashes. As in Redis, up to COUNT keys are collected (at most 10×COUNT
+/// steps), then filtered by pattern, by type (a lookup of each key, counted in the
+/// keyspace stats) and by expiry (expired keys are deleted).
+fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let mut cursor = parse_cursor(argv[1])?;
+    let o = scan_opts(argv)?;
 
     let mut found: Vec<Vec<u8>> = Vec::new();
     let db = ctx.db();
-    let mut budget = count.saturating_mul(10);
+    let mut budget = o.count.saturating_mul(10);
     loop {
         cursor = db.dict.scan(cursor, |k, _| found.push(k.to_vec()));
         if cursor == 0 || budget == 0 {
             break;
         }
         budget -= 1;
-        if found.len() as i64 >= count {
+        if found.len() as i64 >= o.count {
             break;
         }
     }
 
     let now = ctx.now;
-    let mut keep = Vec::with_capacity(found.len());
-    for k in found {
-        if let Some(p) = pattern {
-            if !string_match(p, &k, false) {
-                continue;
-            }
+    found.retain(|k| {
+        if o.pattern.is_some_and(|p| !string_match(p, k, false)) {
+            return false;
         }
-        if let Some(t) = type_name {
+        if let Some(t) = o.type_name {
             let actual = ctx
-                .lookup_read_flags(&k, false)
+                .lookup_read_flags(k, false)
                 .map(|e| e.val.type_name())
                 .unwrap_or("none");
             if !t.eq_ignore_ascii_case(actual.as_bytes()) {
-                continue;
+                return false;
             }
         }
-        if ctx.db().expire_if_needed(&k, now) {
-            continue;
-        }
-        keep.push(k);
-    }
+        !ctx.db().expire_if_needed(k, now)
+    });
 
     let out = ctx.out();
     out.array_len(2);
     out.bulk(cursor.to_string().as_bytes());
-    out.array_len(keep.len());
-    for k in &keep {
+    out.array_len(found.len());
+    for k in &found {
         out.bulk(k);
     }
     Ok(())
