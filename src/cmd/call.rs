@@ -49,7 +49,10 @@ impl Ctx<'_> {
         let lru = Core::lru_clock(now);
         let dbi = self.client.db;
         let core = &mut *self.core;
-        core.dbs[dbi].expire_if_needed(key, now);
+        if core.dbs[dbi].expire_if_needed(key, now) {
+            // Its `expired` event comes before anything else the command publishes.
+            core.flush_expired();
+        }
         if core.config.notify_keyspace_events.0 & Class::KEY_MISS != 0
             && !core.dbs[dbi].dict.contains_key(key)
         {
@@ -82,6 +85,9 @@ impl Ctx<'_> {
         let now = self.now;
         let lru = Core::lru_clock(now);
         let core = &mut *self.core;
+        if core.dbs[self.client.db].expire_if_needed(key, now) {
+            core.flush_expired();
+        }
         let lfu = lfu_params(core);
         let e = core.dbs[self.client.db].get_mut(key, now)?;
         e.lru = match lfu {
