@@ -99,6 +99,14 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+pub const SRANDMEMBER_RANGE: Error = Error::fixed(
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
+pub const NUMKEYS_NOT_POSITIVE: Error = Error::fixed("ERR numkeys should be greater than 0");
+pub const NUMKEYS_TOO_MANY: Error =
+    Error::fixed("ERR Number of keys can't be greater than number of args");
+pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
+pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
 pub const INT_RANGE: Error =
     Error::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
 pub const EXPIRE_NX_CONFLICT: Error =

@@ -88,37 +88,6 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// A SCAN cursor as Redis's `parseScanCursorOrReply` reads it with `strtoul`: optional sign
-/// (a negative cursor wraps), decimal digits, nothing after them but a NUL; no leading space.
-fn parse_cursor(arg: &[u8]) -> Result<u64, Error> {
-    let invalid = || Error::err("invalid cursor");
-    // The C string ends at the first NUL byte.
-    let s = &arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())];
-    let Some(&first) = s.first() else {
-        // strtoul("") is 0 and consumes nothing, which leaves the end of the string.
-        return Ok(0);
-    };
-    if matches!(first, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        return Err(invalid());
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(c - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 /// SCAN's options after the cursor (Redis `scanGenericCommand`).
 struct ScanOpts<'a> {
     count: i64,
@@ -161,7 +130,7 @@ fn scan_opts<'a>(argv: &[&'a [u8]]) -> Result<ScanOpts<'a>, Error> {
 /// steps), then filtered by pattern, by type (a lookup of each key, counted in the
 /// keyspace stats) and by expiry (expired keys are deleted).
 fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let mut cursor = parse_cursor(argv[1])?;
+    let mut cursor = super::set::parse_scan_cursor(argv[1])?;
     let o = scan_opts(argv)?;
 
     let mut found: Vec<Vec<u8>> = Vec::new();
@@ -685,26 +654,6 @@ pub const COMMANDS: &[Command] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scan_cursor_parses_like_strtoul() {
-        assert_eq!(parse_cursor(b"").unwrap(), 0);
-        assert_eq!(parse_cursor(b"+7").unwrap(), 7);
-        assert_eq!(parse_cursor(b"-0").unwrap(), 0);
-        assert_eq!(parse_cursor(b"-1").unwrap(), u64::MAX);
-        assert_eq!(parse_cursor(b"18446744073709551615").unwrap(), u64::MAX);
-        assert_eq!(parse_cursor(b"5\x00junk").unwrap(), 5);
-        for bad in [
-            &b" 0"[..],
-            b"0x",
-            b"-",
-            b"+",
-            b"18446744073709551616",
-            b"1 ",
-        ] {
-            assert!(parse_cursor(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn copy_never_shares_a_collection() {
