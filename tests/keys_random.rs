@@ -1,5 +1,5 @@
 //! Seeded random differential test of the generic keyspace commands on a small keyspace
-//! (8 keys, 3 databases; strings and streams), against redis-server. Reproduce a failure with
+//! (8 keys, 3 databases; strings, sets and streams), against redis-server. Reproduce a failure with
 //! `OXIDIS_SEED=<seed> cargo test --test keys_random`.
 //!
 //! Normalisations: KEYS and SCAN replies are compared as multisets (a SCAN with a large
@@ -59,6 +59,18 @@ fn generators() -> Vec<Generator> {
             GenCmd::with(args(&["XADD", &key(r), "*", "f", "v"]), Norm::TypeAndLen)
         }),
         Generator::new("XLEN", 1, |r| GenCmd::strs(&["XLEN", &key(r)])),
+        Generator::new("SADD", 3, |r| {
+            // Small integers stay an intset; a letter converts it.
+            let m = if r.chance(1, 3) {
+                "m".to_string()
+            } else {
+                r.below(20).to_string()
+            };
+            GenCmd::strs(&["SADD", &key(r), &m])
+        }),
+        Generator::new("SMEMBERS", 1, |r| {
+            GenCmd::with(args(&["SMEMBERS", &key(r)]), Norm::Unordered)
+        }),
         Generator::new("GET", 4, |r| GenCmd::strs(&["GET", &key(r)])),
         Generator::new("DEL", 4, |r| {
             let cmd = *r.pick(&["DEL", "UNLINK"]);
@@ -88,7 +100,10 @@ fn generators() -> Vec<Generator> {
                 a.extend(args(&["MATCH", *r.pick(&["k[0-3]", "*", "k1", "nomatch"])]));
             }
             if r.chance(1, 3) {
-                a.extend(args(&["TYPE", *r.pick(&["string", "list", "none"])]));
+                a.extend(args(&[
+                    "TYPE",
+                    *r.pick(&["string", "set", "stream", "none"]),
+                ]));
             }
             GenCmd::with(a, Norm::UnorderedDeep)
         }),
@@ -183,6 +198,8 @@ fn random_keyspace_commands_match_redis() {
         for i in 0..KEYS {
             let k = format!("k{i}");
             p.check(&["GET", &k]);
+            p.check(&["TYPE", &k]);
+            p.check_unordered(&["SMEMBERS", &k]);
             p.check(&["OBJECT", "ENCODING", &k]);
             p.check_with(&["PTTL", &k], Norm::Custom(ttl_class));
         }
