@@ -521,16 +521,21 @@ fn object_lookup<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a Entry> {
 /// Values below this are shared integer objects in Redis (OBJ_SHARED_INTEGERS).
 const SHARED_INTEGERS: i64 = 10000;
 
-/// What `OBJECT REFCOUNT` reports: Redis keeps small integers as shared objects (with a
-/// pinned count of INT_MAX) unless a maxmemory LRU/LFU policy needs per-key access times.
-fn refcount(ctx: &Ctx, v: &Value) -> i64 {
+/// True when Redis would store small integers as shared objects: not when a maxmemory
+/// LRU/LFU policy needs a per-key access clock (`canUseSharedObject`).
+fn shared_integers(ctx: &Ctx) -> bool {
     use crate::config::MaxmemoryPolicy as P;
     let cfg = &ctx.core.config;
     let per_key_clock = matches!(
         cfg.maxmemory_policy,
         P::VolatileLru | P::VolatileLfu | P::AllkeysLru | P::AllkeysLfu
     );
-    let shared_ok = cfg.maxmemory == 0 || !per_key_clock;
+    cfg.maxmemory == 0 || !per_key_clock
+}
+
+/// What `OBJECT REFCOUNT` reports: Redis's pinned count (INT_MAX) for a shared small
+/// integer, 1 for anything else.
+fn refcount(v: &Value, shared_ok: bool) -> i64 {
     match v {
         Value::Str(Str::Int(i)) if shared_ok && (0..SHARED_INTEGERS).contains(i) => {
             i64::from(i32::MAX)
@@ -550,12 +555,11 @@ fn object_encoding(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
 /// OBJECT REFCOUNT key
 fn object_refcount(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let Some(v) = object_lookup(ctx, argv[2]).map(|e| e.val.clone()) else {
-        ctx.out().null();
-        return Ok(());
-    };
-    let n = refcount(ctx, &v);
-    ctx.out().int(n);
+    let shared_ok = shared_integers(ctx);
+    match object_lookup(ctx, argv[2]).map(|e| refcount(&e.val, shared_ok)) {
+        Some(n) => ctx.out().int(n),
+        None => ctx.out().null(),
+    }
     Ok(())
 }
 
