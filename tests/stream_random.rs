@@ -20,7 +20,8 @@ fn cmd(parts: &[&str]) -> Vec<Vec<u8>> {
 }
 
 fn stream_key(rng: &mut SeedRng) -> &'static str {
-    *rng.pick(&["x0", "x1", "x1", "x2", "str"])
+    const KEYS: [&str; 5] = ["x0", "x1", "x1", "x2", "str"];
+    KEYS[rng.below(KEYS.len() as u64) as usize]
 }
 
 fn id(rng: &mut SeedRng) -> String {

@@ -107,6 +107,18 @@ pub const NUMKEYS_TOO_MANY: Error =
     Error::fixed("ERR Number of keys can't be greater than number of args");
 pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
 pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
+pub const DECR_OVERFLOW: Error = Error::fixed("ERR decrement would overflow");
+pub const OFFSET_OUT_OF_RANGE: Error = Error::fixed("ERR offset is out of range");
+pub const INCR_NAN: Error = Error::fixed("ERR increment would produce NaN or Infinity");
+pub const LCS_NOT_STRINGS: Error =
+    Error::fixed("ERR The specified keys must contain string values");
+pub const LCS_LEN_AND_IDX: Error =
+    Error::fixed("ERR If you want both the length and indexes, please just use IDX.");
+pub const LCS_TOO_LONG: Error = Error::fixed("ERR String too long for LCS");
+pub const LCS_OVER_LIMIT: Error =
+    Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+pub const LCS_ALLOC: Error =
+    Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");
 pub const INT_RANGE: Error =
     Error::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
 pub const EXPIRE_NX_CONFLICT: Error =
