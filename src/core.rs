@@ -198,6 +198,10 @@ pub struct Core {
     pub startup_memory: usize,
     pub peak_memory: usize,
     pub tcp_port: u16,
+    /// Snapshot and persistence state (BGSAVE, save points, INFO persistence).
+    pub rdb: crate::persistence::snapshot::RdbState,
+    /// True while EXEC runs its queue (BGSAVE is then scheduled, as in Redis).
+    pub in_exec: bool,
 }
 
 impl Core {
@@ -244,6 +248,8 @@ impl Core {
             startup_memory: crate::alloc::used(),
             peak_memory: crate::alloc::used(),
             tcp_port: 0,
+            rdb: Default::default(),
+            in_exec: false,
         }
     }
 

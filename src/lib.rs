@@ -70,6 +70,10 @@ pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
     }
     let mut core = core::Core::new(cfg);
     core.config_file = startup.config_path.clone();
+    if let Err(msg) = persistence::snapshot::load_at_startup(&mut core) {
+        log::error!("{msg}");
+        return 1;
+    }
     core.executable = argv
         .first()
         .map(|a| a.to_string_lossy().into_owned())

@@ -229,7 +229,35 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
         core.cmd_stats[id].rejected_calls += 1;
         return Err(error::NOT_IN_MULTI);
     }
+    if core.rdb.writes_denied(&core.config) {
+        misconf_gate(core, client, id)?;
+    }
     Ok(id)
+}
+
+/// `stop-writes-on-bgsave-error`: after a failed BGSAVE (with save points configured), write
+/// commands, PING, and an EXEC with queued writes are refused with MISCONF.
+fn misconf_gate(core: &mut Core, client: &mut Client, id: usize) -> Result<(), Error> {
+    let cmd = core.registry.cmds[id];
+    let name = cmd.meta.name;
+    let exec_writes = name == "exec"
+        && client.has(flags::MULTI)
+        && client
+            .multi
+            .iter()
+            .any(|q| core.registry.cmds[q.id].has(flag::WRITE));
+    if !(cmd.has(flag::WRITE) || name == "ping" || exec_writes) {
+        return Ok(());
+    }
+    core.cmd_stats[id].rejected_calls += 1;
+    if exec_writes {
+        super::transaction::discard_state(client);
+        super::transaction::unwatch_all(core, client);
+        let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+        msg.extend_from_slice(error::MISCONF.text());
+        return Err(Error::owned(msg));
+    }
+    Err(error::MISCONF)
 }
 
 /// Sends an error reply and counts it (rejected before `call`).

@@ -119,6 +119,19 @@ pub const LCS_OVER_LIMIT: Error =
     Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
 pub const LCS_ALLOC: Error =
     Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");
+pub const HASH_VALUE_NOT_INTEGER: Error = Error::fixed("ERR hash value is not an integer");
+pub const HASH_VALUE_NOT_FLOAT: Error = Error::fixed("ERR hash value is not a float");
+pub const HASH_INCR_NAN_OR_INF: Error = Error::fixed("ERR value is NaN or Infinity");
+pub const HRANDFIELD_VALUE_RANGE: Error = Error::fixed("ERR value is out of range");
+pub const HRANDFIELD_COUNT_RANGE: Error = Error::fixed(
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
+pub const BGSAVE_IN_PROGRESS: Error = Error::fixed("ERR Background save already in progress");
+/// Redis's `shared.err`: a bare `-ERR` (failed SAVE, DEBUG RELOAD).
+pub const ERR_BARE: Error = Error::fixed("ERR");
+pub const BUSYKEY: Error = Error::fixed("BUSYKEY Target key name already exists.");
+pub const DUMP_PAYLOAD: Error = Error::fixed("ERR DUMP payload version or checksum are wrong");
+pub const BAD_DATA_FORMAT: Error = Error::fixed("ERR Bad data format");
 pub const INT_RANGE: Error =
     Error::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
 pub const EXPIRE_NX_CONFLICT: Error =

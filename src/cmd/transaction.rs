@@ -66,10 +66,12 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     ctx.out().array_len(queue.len());
+    ctx.core.in_exec = true;
     for q in &queue {
         let argv: Vec<&[u8]> = q.argv.iter().map(|a| a.as_slice()).collect();
         call::call(ctx.core, ctx.client, q.id, &argv, ctx.now);
     }
+    ctx.core.in_exec = false;
     Ok(())
 }
 

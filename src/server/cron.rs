@@ -1,5 +1,6 @@
 //! `serverCron`, run `hz` times a second: active expiry (adaptive, time-bounded), idle
-//! client timeouts, the ops/sec samples, and incremental rehashing of the keyspace.
+//! client timeouts, the ops/sec samples, incremental rehashing of the keyspace, and the
+//! snapshot's bookkeeping (BGSAVE completion, save points).
 
 use super::Server;
 use crate::client::flags;
@@ -27,6 +28,7 @@ pub fn run(s: &mut Server, now: i64) {
     }
     rehash(s);
     client_timeouts(s, now);
+    crate::persistence::snapshot::cron(&mut s.core);
 }
 
 /// Redis's `activeExpireCycle` (slow mode): samples keys with a TTL in each database,

@@ -11,6 +11,7 @@ use crate::client::{flags, Client, Conn};
 use crate::cmd::call;
 use crate::core::{now_ms, Core, Effect};
 use crate::listener::{self, Listener};
+use crate::persistence::snapshot;
 use crate::resp::parse::Parsed;
 use log::{debug, info, warn};
 use mio::{Events, Interest, Poll, Token};
@@ -102,6 +103,11 @@ impl Server {
             {
                 wait = wait.min((until - now_ms()).max(0));
             }
+            if snapshot::walking(&self.core) {
+                // The walk continues next iteration: no sleep while it may progress, a short
+                // one while the writer catches up.
+                wait = wait.min(if snapshot::can_step(&self.core) { 0 } else { 1 });
+            }
             match self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait as u64)))
@@ -132,6 +138,7 @@ impl Server {
             self.resume_paused();
             self.apply_effects();
             self.before_sleep();
+            snapshot::step(&mut self.core);
             let now = now_ms();
             if now - self.last_cron_ms >= period {
                 self.last_cron_ms = now;
@@ -466,8 +473,12 @@ impl Server {
     }
 
     /// Handles a shutdown request; false when it was aborted and the server goes on.
-    fn prepare_shutdown(&mut self, _req: crate::core::ShutdownRequest) -> bool {
+    fn prepare_shutdown(&mut self, req: crate::core::ShutdownRequest) -> bool {
         info!("User requested shutdown...");
+        if snapshot::shutdown_save(&mut self.core, req.save, req.force).is_err() {
+            warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+            return false;
+        }
         for t in self.core.clients.tokens() {
             if let Some(c) = self.core.clients.get_mut(t) {
                 let _ = c.flush(&mut self.core.stats.net_output_bytes);
