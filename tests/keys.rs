@@ -361,3 +361,50 @@ fn expired_event_from_the_active_cycle() {
     assert_eq!(parts[0].as_bytes(), Some(&b"message"[..]));
     assert_eq!(parts[2].as_bytes(), Some(&b"gone"[..]));
 }
+
+/// OBJECT FREQ under an LFU policy: new keys start at 5, the first access makes 6, and
+/// RESTORE ... FREQ sets the counter (IDLETIME is what counts under an LRU policy).
+#[test]
+fn lfu_counters_match_redis() {
+    let mut p = DiffPair::new();
+    p.check(&["SET", "src", "v"]);
+    let dump = parse_reply(&p.reference_conn.cmd(&["DUMP", "src"]));
+    let dump = dump.as_bytes().expect("DUMP payload").to_vec();
+    p.check(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]);
+    p.check(&["SET", "k", "v"]);
+    p.check(&["OBJECT", "FREQ", "k"]);
+    p.check(&["GET", "k"]);
+    p.check(&["OBJECT", "FREQ", "k"]);
+    p.check(&["COPY", "k", "k2"]);
+    p.check(&["OBJECT", "FREQ", "k2"]);
+    p.check(&["RENAME", "k2", "k3"]);
+    p.check(&["OBJECT", "FREQ", "k3"]);
+    for (key, extra) in [
+        ("r1", &["FREQ", "100"][..]),
+        ("r2", &[][..]),
+        ("r3", &["IDLETIME", "1000"][..]),
+    ] {
+        let mut cmd: Vec<&[u8]> = vec![b"RESTORE", key.as_bytes(), b"0", &dump];
+        cmd.extend(extra.iter().map(|a| a.as_bytes()));
+        p.check(&cmd);
+        p.check(&["OBJECT", "FREQ", key]);
+    }
+    p.check(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+    for (key, extra) in [
+        ("i1", &["IDLETIME", "1000"][..]),
+        ("i2", &["FREQ", "100"][..]),
+    ] {
+        let mut cmd: Vec<&[u8]> = vec![b"RESTORE", key.as_bytes(), b"0", &dump];
+        cmd.extend(extra.iter().map(|a| a.as_bytes()));
+        p.check(&cmd);
+        p.check(&["OBJECT", "FREQ", key]);
+        // An idle time of ~1000 s, or ~0: the same on both up to a second's rounding.
+        let idle = |c: &mut RawConn| {
+            parse_reply(&c.cmd(&["OBJECT", "IDLETIME", key]))
+                .as_int()
+                .unwrap()
+        };
+        let (a, b) = (idle(&mut p.subject_conn), idle(&mut p.reference_conn));
+        assert!((a - b).abs() <= 1, "{key}: IDLETIME {a} vs {b}");
+    }
+}
