@@ -180,7 +180,7 @@ fn access_time_follows_redis_touch_rules() {
     for k in ["touched", "read", "notouch"] {
         p.check(&["SET", k, "v"]);
     }
-    std::thread::sleep(Duration::from_millis(2100));
+    std::thread::sleep(Duration::from_millis(3100));
     p.check(&["TOUCH", "touched"]);
     p.check(&["GET", "read"]);
     // None of these refresh the access time.
@@ -194,8 +194,9 @@ fn access_time_follows_redis_touch_rules() {
             .unwrap()
     };
     for c in [&mut p.subject_conn, &mut p.reference_conn] {
-        assert_eq!(idle(c, "touched"), 0);
-        assert_eq!(idle(c, "read"), 0);
+        // Whole seconds of a clock: a fresh access reads 0, or 1 across a second boundary.
+        assert!(idle(c, "touched") <= 1);
+        assert!(idle(c, "read") <= 1);
         assert!(idle(c, "notouch") >= 2);
     }
 }
