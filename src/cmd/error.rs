@@ -132,6 +132,16 @@ pub const ERR_BARE: Error = Error::fixed("ERR");
 pub const BUSYKEY: Error = Error::fixed("BUSYKEY Target key name already exists.");
 pub const DUMP_PAYLOAD: Error = Error::fixed("ERR DUMP payload version or checksum are wrong");
 pub const BAD_DATA_FORMAT: Error = Error::fixed("ERR Bad data format");
+pub const TIMEOUT_NOT_FLOAT: Error = Error::fixed("ERR timeout is not a float or out of range");
+pub const TIMEOUT_NEGATIVE: Error = Error::fixed("ERR timeout is negative");
+pub const UNBLOCKED_BY_CLIENT_UNBLOCK: Error =
+    Error::fixed("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+pub const UNBLOCK_REASON: Error =
+    Error::fixed("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+pub const LPOS_RANK_ZERO: Error = Error::fixed("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+pub const LPOS_COUNT_NEGATIVE: Error = Error::fixed("ERR COUNT can't be negative");
+pub const LPOS_MAXLEN_NEGATIVE: Error = Error::fixed("ERR MAXLEN can't be negative");
+pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");
 pub const INT_RANGE: Error =
     Error::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
 pub const EXPIRE_NX_CONFLICT: Error =
