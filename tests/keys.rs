@@ -409,3 +409,49 @@ fn lfu_counters_match_redis() {
         assert!((a - b).abs() <= 1, "{key}: IDLETIME {a} vs {b}");
     }
 }
+
+/// A client blocked on a list key is served when RENAME, MOVE or COPY puts a list there,
+/// as Redis's `dbAdd` signals the key ready.
+#[test]
+fn rename_move_copy_wake_blocked_clients() {
+    let mut p = DiffPair::new();
+    // (command, whether it runs from database 1, the key waited on in database 0)
+    let cases: &[(&[&str], bool, &str)] = &[
+        (&["RENAME", "src", "dst"], false, "dst"),
+        (&["RENAMENX", "src", "dst"], false, "dst"),
+        (&["COPY", "src", "dst"], false, "dst"),
+        (&["MOVE", "src", "0"], true, "src"),
+        (&["COPY", "src", "dst", "DB", "0"], true, "dst"),
+    ];
+    for &(cmd, from_db1, waited) in cases {
+        p.check(&["FLUSHALL"]);
+        let mut blocked = Vec::new();
+        for s in [&p.subject, &p.reference] {
+            let mut c = s.conn();
+            c.send(&encode_command(&["BLPOP", waited, "5"]));
+            blocked.push(c);
+        }
+        // Wait until both servers count the blocked client, bounded.
+        for c in [&mut p.subject_conn, &mut p.reference_conn] {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                let r = parse_reply(&c.cmd(&["INFO", "clients"]));
+                let text = String::from_utf8_lossy(r.as_bytes().unwrap()).to_string();
+                if text.contains("blocked_clients:1") {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        if from_db1 {
+            p.check(&["SELECT", "1"]);
+        }
+        p.check(&["RPUSH", "src", "a", "b"]);
+        p.check(cmd);
+        p.check(&["SELECT", "0"]);
+        let (a, b) = (blocked[0].read_reply(), blocked[1].read_reply());
+        assert_eq!(escape(&a), escape(&b), "{cmd:?}");
+        assert!(a.starts_with(b"*2"), "{cmd:?}: not served: {}", escape(&a));
+        p.check(&["LRANGE", waited, "0", "-1"]);
+    }
+}
