@@ -1,5 +1,5 @@
 //! Seeded random differential test of the generic keyspace commands on a small keyspace
-//! (8 keys, 3 databases; strings, sets, hashes and streams), against redis-server. Reproduce a failure with
+//! (8 keys, 3 databases; strings, lists, sets, hashes and streams), against redis-server. Reproduce a failure with
 //! `OXIDIS_SEED=<seed> cargo test --test keys_random`.
 //!
 //! Normalisations: KEYS and SCAN replies are compared as multisets (a SCAN with a large
@@ -72,6 +72,11 @@ fn generators() -> Vec<Generator> {
             let f = format!("f{}", r.below(4));
             GenCmd::strs(&["HSET", &key(r), &f, "v"])
         }),
+        Generator::new("RPUSH", 2, |r| {
+            let v = r.below(100).to_string();
+            GenCmd::strs(&["RPUSH", &key(r), &v])
+        }),
+        Generator::new("LPOP", 1, |r| GenCmd::strs(&["LPOP", &key(r)])),
         Generator::new("SMEMBERS", 1, |r| {
             GenCmd::with(args(&["SMEMBERS", &key(r)]), Norm::Unordered)
         }),
@@ -106,7 +111,7 @@ fn generators() -> Vec<Generator> {
             if r.chance(1, 3) {
                 a.extend(args(&[
                     "TYPE",
-                    *r.pick(&["string", "set", "hash", "stream", "none"]),
+                    *r.pick(&["string", "list", "set", "hash", "stream", "none"]),
                 ]));
             }
             GenCmd::with(a, Norm::UnorderedDeep)
@@ -204,6 +209,7 @@ fn random_keyspace_commands_match_redis() {
             p.check(&["GET", &k]);
             p.check(&["TYPE", &k]);
             p.check_unordered(&["SMEMBERS", &k]);
+            p.check(&["LRANGE", &k, "0", "-1"]);
             p.check_with(&["HGETALL", &k], Norm::UnorderedPairs);
             p.check(&["OBJECT", "ENCODING", &k]);
             p.check_with(&["PTTL", &k], Norm::Custom(ttl_class));
