@@ -35,6 +35,15 @@ pub enum BlockOp {
     ListPop { from: End, count: Option<usize> },
     /// BLMOVE / BRPOPLPUSH: pop from the ready key, push onto `dst`.
     ListMove { from: End, to: End, dst: Vec<u8> },
+    /// BZPOPMIN / BZPOPMAX (`count` -1, flat reply) and BZMPOP (`nested`).
+    ZSetPop { max: bool, count: i64, nested: bool },
+    /// XREAD / XREADGROUP BLOCK: per key the ID entries must be greater than (`StreamId::MAX`
+    /// for XREADGROUP's `>`), the COUNT, and the group, consumer and NOACK of XREADGROUP.
+    StreamRead {
+        ids: Vec<(Vec<u8>, crate::types::stream::StreamId)>,
+        count: usize,
+        group: Option<(Vec<u8>, Vec<u8>, bool)>,
+    },
 }
 
 impl BlockOp {
@@ -42,6 +51,19 @@ impl BlockOp {
     pub fn type_name(&self) -> &'static str {
         match self {
             BlockOp::ListPop { .. } | BlockOp::ListMove { .. } => "list",
+            BlockOp::StreamRead { .. } => "stream",
+            BlockOp::ZSetPop { .. } => "zset",
+        }
+    }
+
+    /// Whether the value now under `key` lets this op be served (lists: any list; streams:
+    /// entries past the client's ID, or a group that vanished and must be reported).
+    fn can_serve(&self, core: &Core, db: usize, key: &[u8]) -> bool {
+        match self {
+            BlockOp::StreamRead { .. } => {
+                crate::cmd::stream::can_serve_blocked(core, db, key, self)
+            }
+            _ => true,
         }
     }
 
@@ -51,6 +73,8 @@ impl BlockOp {
             BlockOp::ListPop { .. } | BlockOp::ListMove { .. } => {
                 crate::cmd::list::serve_blocked(ctx, key, self)
             }
+            BlockOp::StreamRead { .. } => crate::cmd::stream::serve_blocked(ctx, key, self),
+            BlockOp::ZSetPop { .. } => crate::cmd::zset::serve_blocked(ctx, key, self),
         }
     }
 
@@ -271,7 +295,7 @@ fn serve_key(core: &mut Core, current: &mut Client, db: usize, key: &[u8]) {
             break;
         };
         match core.blocking.blocked.get(&t) {
-            Some(b) if b.op.type_name() == ty => {}
+            Some(b) if b.op.type_name() == ty && b.op.can_serve(core, db, key) => {}
             _ => continue,
         }
         let Some(mut c) = core.clients.take(t) else {

@@ -760,6 +760,8 @@ pub fn serve_blocked(ctx: &mut Ctx, key: &[u8], op: &BlockOp) -> CmdResult {
             ctx.notify(Class::LIST, end_name(*from, true), key);
             delete_if_empty(ctx, key);
         }
+        // Other types' operations are served by their own groups.
+        _ => {}
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 use super::format::*;
 use super::io::{create_dump_payload, RdbWriter};
 use crate::types::value::{Str, Value};
+use crate::types::zset::value::ZSet;
 use std::io::{self, Write};
 
 /// What a file's AUX header carries besides the fixed fields.
@@ -95,10 +96,30 @@ pub fn write_object<W: Write>(w: &mut RdbWriter<W>, v: &Value) -> io::Result<()>
         Value::Str(s) => encode_string(w, s),
         // Plug the collection encoders in here, one function per type:
         // `Value::List(l) => encode_list(w, l)` and so on.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
-            Err(unsupported(v))
+        Value::ZSet(z) => encode_zset(w, z),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::Stream(_) => Err(unsupported(v)),
+    }
+}
+
+/// A sorted set (`rdbSaveObject`): the listpack blob as one string (`ZSET_LISTPACK`), or for
+/// a skiplist the length then `member, binary double` pairs from the highest score down
+/// (`ZSET_2`; Redis writes them in that order so the loader inserts at the head).
+pub fn encode_zset<W: Write>(w: &mut RdbWriter<W>, z: &ZSet) -> io::Result<()> {
+    if let Some(lp) = z.as_listpack() {
+        return w.write_string(lp.as_bytes());
+    }
+    let n = z.len();
+    w.write_len(n as u64)?;
+    if n > 0 {
+        let mut buf = Vec::new();
+        for (m, s) in z.iter_from(n - 1, true) {
+            buf.clear();
+            m.write_to(&mut buf);
+            w.write_string(&buf)?;
+            w.write_double_binary(s)?;
         }
     }
+    Ok(())
 }
 
 /// The error a save or DUMP gets for a type whose RDB encoder does not exist yet.
