@@ -1,5 +1,5 @@
 //! Seeded random differential test of the generic keyspace commands on a small keyspace
-//! (8 keys, 3 databases; strings, lists, sets, hashes and streams), against redis-server. Reproduce a failure with
+//! (8 keys, 3 databases; every data type), against redis-server. Reproduce a failure with
 //! `OXIDIS_SEED=<seed> cargo test --test keys_random`.
 //!
 //! Normalisations: KEYS and SCAN replies are compared as multisets (a SCAN with a large
@@ -76,6 +76,10 @@ fn generators() -> Vec<Generator> {
             let v = r.below(100).to_string();
             GenCmd::strs(&["RPUSH", &key(r), &v])
         }),
+        Generator::new("ZADD", 2, |r| {
+            let (score, m) = (r.below(10).to_string(), format!("m{}", r.below(5)));
+            GenCmd::strs(&["ZADD", &key(r), &score, &m])
+        }),
         Generator::new("LPOP", 1, |r| GenCmd::strs(&["LPOP", &key(r)])),
         Generator::new("SMEMBERS", 1, |r| {
             GenCmd::with(args(&["SMEMBERS", &key(r)]), Norm::Unordered)
@@ -111,7 +115,7 @@ fn generators() -> Vec<Generator> {
             if r.chance(1, 3) {
                 a.extend(args(&[
                     "TYPE",
-                    *r.pick(&["string", "list", "set", "hash", "stream", "none"]),
+                    *r.pick(&["string", "list", "set", "zset", "hash", "stream", "none"]),
                 ]));
             }
             GenCmd::with(a, Norm::UnorderedDeep)
@@ -210,6 +214,7 @@ fn random_keyspace_commands_match_redis() {
             p.check(&["TYPE", &k]);
             p.check_unordered(&["SMEMBERS", &k]);
             p.check(&["LRANGE", &k, "0", "-1"]);
+            p.check(&["ZRANGE", &k, "0", "-1", "WITHSCORES"]);
             p.check_with(&["HGETALL", &k], Norm::UnorderedPairs);
             p.check(&["OBJECT", "ENCODING", &k]);
             p.check_with(&["PTTL", &k], Norm::Custom(ttl_class));
