@@ -198,6 +198,10 @@ pub struct Core {
     pub startup_memory: usize,
     pub peak_memory: usize,
     pub tcp_port: u16,
+    /// Pub/sub subscription tables (see [`crate::pubsub`]).
+    pub pubsub: crate::pubsub::PubSub,
+    /// Nesting of `call()`: 2 while EXEC runs its queue (Redis's `CLIENT_DENY_BLOCKING`).
+    pub call_depth: u32,
 }
 
 impl Core {
@@ -244,6 +248,8 @@ impl Core {
             startup_memory: crate::alloc::used(),
             peak_memory: crate::alloc::used(),
             tcp_port: 0,
+            pubsub: Default::default(),
+            call_depth: 0,
         }
     }
 

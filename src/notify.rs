@@ -1,16 +1,37 @@
 //! Keyspace notifications (`notify-keyspace-events`), Redis `notifyKeyspaceEvent`.
 //!
 //! Every write handler reports what it did with [`crate::cmd::Ctx::notify`] (class, event
-//! name, key), right after the mutation and in the order Redis does. The event is published
-//! on `__keyspace@<db>__:<key>` (message: the event) and/or `__keyevent@<db>__:<event>`
-//! (message: the key) when the configured flags select its class.
+//! name, key), right after the mutation and before its reply, in the order Redis does. The
+//! event is published on `__keyspace@<db>__:<key>` (message: the event) and/or
+//! `__keyevent@<db>__:<event>` (message: the key) when the configured flags select its
+//! class. Lookups report `expired` (lazy expiry) and `keymiss` themselves.
 
+use crate::client::Client;
 pub use crate::config::KeyspaceEvents as Class;
 use crate::core::Core;
+use crate::pubsub::{self, Kind};
 
 impl Core {
-    /// Publishes one keyspace event if `notify-keyspace-events` selects `class`.
+    /// Publishes one keyspace event if `notify-keyspace-events` selects `class`. For events
+    /// outside a command (the loop, cron); commands use [`Core::notify_from`].
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
+        self.notify_in(None, class, event, key, db);
+    }
+
+    /// As [`Core::notify`], from a command run by `me` (which may itself be subscribed, in
+    /// RESP3, and then gets the event before the command's reply, as in Redis).
+    pub fn notify_from(&mut self, me: &mut Client, class: u32, event: &str, key: &[u8], db: usize) {
+        self.notify_in(Some(me), class, event, key, db);
+    }
+
+    fn notify_in(
+        &mut self,
+        mut me: Option<&mut Client>,
+        class: u32,
+        event: &str,
+        key: &[u8],
+        db: usize,
+    ) {
         let flags = self.config.notify_keyspace_events.0;
         if flags & class == 0 {
             return;
@@ -18,11 +39,17 @@ impl Core {
         if flags & Class::KEYSPACE != 0 {
             let mut chan = format!("__keyspace@{db}__:").into_bytes();
             chan.extend_from_slice(key);
-            self.publish(&chan, event.as_bytes());
+            pubsub::publish(
+                self,
+                me.as_deref_mut(),
+                Kind::Global,
+                &chan,
+                event.as_bytes(),
+            );
         }
         if flags & Class::KEYEVENT != 0 {
             let chan = format!("__keyevent@{db}__:{event}").into_bytes();
-            self.publish(&chan, key);
+            pubsub::publish(self, me.as_deref_mut(), Kind::Global, &chan, key);
         }
     }
 }

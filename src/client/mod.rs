@@ -63,6 +63,8 @@ pub mod flags {
     pub const NO_EVICT: u32 = 1 << 6;
     /// Unix socket client.
     pub const UNIX: u32 = 1 << 7;
+    /// Subscribed to something (RESP2: only the pub/sub commands are allowed).
+    pub const PUBSUB: u32 = 1 << 8;
 }
 
 /// `CLIENT REPLY` mode.
@@ -114,6 +116,8 @@ pub struct Client {
     pub writable_registered: bool,
     /// Protocol error text to log when the client is closed for it.
     pub close_reason: Option<String>,
+    /// Pub/sub subscriptions (see [`crate::pubsub`]).
+    pub subs: crate::pubsub::ClientSubs,
 }
 
 impl Client {
@@ -150,6 +154,7 @@ impl Client {
             last_cmd: "NULL",
             writable_registered: false,
             close_reason: None,
+            subs: Default::default(),
         }
     }
 
@@ -188,6 +193,10 @@ impl Client {
     /// The `flags=` letters of `CLIENT LIST`.
     pub fn flag_letters(&self) -> String {
         let mut s = String::new();
+        // Redis puts P before x.
+        if self.has(flags::PUBSUB) {
+            s.push('P');
+        }
         if self.has(flags::MULTI) {
             s.push('x');
         }

@@ -8,6 +8,7 @@ use super::{flag, CmdResult, Command};
 use crate::client::{flags, Client, Queued, ReplyMode};
 use crate::core::{now_us, Core, SlowEntry};
 use crate::db::keyspace::{Db, Entry};
+use crate::notify::Class;
 use crate::resp::Out;
 
 /// What a handler sees: the server state, its client, and the time the command started.
@@ -35,6 +36,7 @@ impl Ctx<'_> {
     }
 
     /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss, refreshes the LRU.
+    /// Notifies `expired` and `keymiss` keyspace events.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
@@ -42,7 +44,17 @@ impl Ctx<'_> {
         let expired = db.expire_if_needed(key, now);
         if expired {
             self.core.stats.expired_keys += 1;
+            self.notify(Class::EXPIRED, "expired", key);
         }
+        let db = &mut self.core.dbs[self.client.db];
+        if self.core.config.notify_keyspace_events.0 & Class::KEY_MISS != 0
+            && !db.dict.contains_key(key)
+        {
+            self.core.stats.keyspace_misses += 1;
+            self.notify(Class::KEY_MISS, "keymiss", key);
+            return None;
+        }
+        let db = &mut self.core.dbs[self.client.db];
         match db.dict.get_mut(key) {
             Some(e) => {
                 self.core.stats.keyspace_hits += 1;
@@ -56,15 +68,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// `lookupKeyWrite`: expires lazily, no hit/miss stats. Side effect: a running snapshot
-    /// first receives the entry's current state (the caller may modify it in place).
+    /// `lookupKeyWrite`: expires lazily (notifying `expired`), no hit/miss stats. Side
+    /// effect: a running snapshot first receives the entry's current state (the caller may
+    /// modify it in place).
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
         let db = &mut self.core.dbs[self.client.db];
         if db.expire_if_needed(key, now) {
             self.core.stats.expired_keys += 1;
+            self.notify(Class::EXPIRED, "expired", key);
         }
+        let db = &mut self.core.dbs[self.client.db];
         let e = db.get_mut(key, now)?;
         e.lru = lru;
         Some(e)
@@ -86,7 +101,7 @@ impl Ctx<'_> {
     /// Reports a keyspace event on `key` in the selected database (see [`crate::notify`]).
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.client.db;
-        self.core.notify(class, event, key, db);
+        self.core.notify_from(self.client, class, event, key, db);
     }
 
     /// The LRU clock now.
@@ -181,6 +196,11 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
         core.cmd_stats[id].rejected_calls += 1;
         return Err(error::NOT_IN_MULTI);
     }
+    // A RESP2 client in the subscribed context runs only the pub/sub commands.
+    if crate::pubsub::refused_in_context(client, cmd.meta.name) {
+        core.cmd_stats[id].rejected_calls += 1;
+        return Err(error::pubsub_context(cmd.meta.name));
+    }
     Ok(id)
 }
 
@@ -203,6 +223,7 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
     let cmd = core.registry.cmds[id];
     let start = now_us();
     let reply_start = client.out.buf.len();
+    core.call_depth += 1;
     let result = {
         let mut ctx = Ctx {
             core,
@@ -212,6 +233,7 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         };
         (cmd.handler)(&mut ctx, argv)
     };
+    core.call_depth -= 1;
     let dur = (now_us() - start).max(0);
     if let Err(e) = &result {
         client.out.error(e.text());
@@ -228,6 +250,10 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
     }
     if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         client.out.buf.truncate(reply_start);
+    }
+    // Pub/sub pushes reach the client even while its replies are off.
+    if core.call_depth == 0 {
+        crate::pubsub::flush_stash(core, client);
     }
     let st = &mut core.cmd_stats[id];
     st.calls += 1;

@@ -99,3 +99,10 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+
+/// A RESP2 client in the subscribed context sent command `name` (its full name, `client|info`).
+pub fn pubsub_context(name: &str) -> Error {
+    Error::err(format!("Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+}
+pub const SSUBSCRIBE_DENY_BLOCKING: Error =
+    Error::fixed("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");

@@ -19,6 +19,7 @@ pub mod diag;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod string;
@@ -219,6 +220,7 @@ pub const TABLES: &[&[Command]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.

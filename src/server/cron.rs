@@ -86,7 +86,9 @@ fn client_timeouts(s: &mut Server, now: i64) {
     }
     let mut idle = Vec::new();
     for c in s.core.clients.iter() {
-        if !c.has(flags::NO_EVICT) && (now - c.last_interaction_ms) / 1000 > timeout {
+        // Subscribed clients never time out (Redis `clientsCronHandleTimeout`).
+        if !c.has(flags::NO_EVICT | flags::PUBSUB) && (now - c.last_interaction_ms) / 1000 > timeout
+        {
             idle.push(c.token);
         }
     }

@@ -349,11 +349,14 @@ impl Server {
             },
         };
         let reg = &self.core.registry;
-        let flags = reg
-            .lookup(name)
-            .map(|id| reg.cmds[id].meta.flags)
-            .unwrap_or(0);
-        self.core.pause_applies(flags, now_ms())
+        let Some(id) = reg.lookup(name) else {
+            return self.core.pause_applies(0, now_ms());
+        };
+        // The RESP2 pub/sub context refuses before the pause holds (Redis's gate order).
+        if crate::pubsub::refused_in_context(c, reg.cmds[id].meta.name) {
+            return false;
+        }
+        self.core.pause_applies(reg.cmds[id].meta.flags, now_ms())
     }
 
     /// Resumes clients held by a `CLIENT PAUSE` that ended (expired or UNPAUSE).
@@ -452,6 +455,7 @@ impl Server {
         let _ = self.poll.registry().deregister(c.conn.source());
         self.core.monitors.retain(|&t| t != token);
         crate::cmd::transaction::unwatch_all(&mut self.core, &mut c);
+        crate::pubsub::forget_client(&mut self.core, &mut c);
         debug!("Client closed connection {}", c.addr);
         self.core.clients.release(token);
     }
