@@ -49,7 +49,7 @@ impl Core {
         }
         if flags & Class::KEYEVENT != 0 {
             let chan = format!("__keyevent@{db}__:{event}").into_bytes();
-            pubsub::publish(self, me.as_deref_mut(), Kind::Global, &chan, key);
+            pubsub::publish(self, me, Kind::Global, &chan, key);
         }
     }
 }

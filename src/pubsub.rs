@@ -330,6 +330,17 @@ pub fn refused_in_context(c: &Client, name: &str) -> bool {
     c.has(flags::PUBSUB) && !c.out.resp3() && !allowed_in_context(name)
 }
 
+/// Extra flags of the pub/sub commands for `CLIENT PAUSE`: PUBLISH and SPUBLISH are
+/// `may_replicate` in Redis 7.0 (held by `CLIENT PAUSE WRITE`), a flag `COMMAND INFO` does
+/// not show and the generated metadata therefore lacks.
+pub fn pause_flags(name: &[u8]) -> u64 {
+    if name.eq_ignore_ascii_case(b"publish") || name.eq_ignore_ascii_case(b"spublish") {
+        crate::cmd::flag::MAY_REPLICATE
+    } else {
+        0
+    }
+}
+
 /// One message, rendered once for every subscriber: the elements after the aggregate header.
 struct Frame {
     len: usize,

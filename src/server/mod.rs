@@ -356,7 +356,8 @@ impl Server {
         if crate::pubsub::refused_in_context(c, reg.cmds[id].meta.name) {
             return false;
         }
-        self.core.pause_applies(reg.cmds[id].meta.flags, now_ms())
+        let flags = reg.cmds[id].meta.flags | crate::pubsub::pause_flags(name);
+        self.core.pause_applies(flags, now_ms())
     }
 
     /// Resumes clients held by a `CLIENT PAUSE` that ended (expired or UNPAUSE).
