@@ -89,12 +89,6 @@ impl Twin {
         self.cmd(c, args, 1).remove(0)
     }
 
-    /// A command whose frames come in hash-table order on Redis.
-    fn cmd_unordered(&mut self, c: usize, args: &[&str], frames: usize) -> Vec<Vec<u8>> {
-        self.send(c, args);
-        self.read_unordered(c, frames, &shown(args))
-    }
-
     /// One command, one reply compared under `norm` (e.g. `PUBSUB CHANNELS`, unordered).
     fn one_norm(&mut self, c: usize, args: &[&str], norm: Norm) -> Vec<u8> {
         let [s, r] = self.each(c, args);
@@ -350,8 +344,8 @@ fn patterns_match_with_redis_globs() {
     let mut delivered = 0;
     for ch in chans {
         t.one(p, &["PUBLISH", ch, "m"]);
-        for i in 0..pats.len() {
-            delivered += t.drain(i, &format!("pattern {} on channel {ch:?}", pats[i]));
+        for (i, pat) in pats.iter().enumerate() {
+            delivered += t.drain(i, &format!("pattern {pat} on channel {ch:?}"));
         }
     }
     assert!(delivered > 5, "only {delivered} deliveries");
