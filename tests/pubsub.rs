@@ -676,3 +676,10 @@ fn keyspace_keymiss_events() {
     t.one(1, &["GET", "missing"]);
     t.quiet(0);
 }
+
+/// The curated single-connection script (also run with every script by diff_scripts.rs).
+#[test]
+fn diff_script_pubsub() {
+    let path = diff_dir().join("pubsub.txt");
+    DiffPair::new().run_script_file(&path);
+}
