@@ -63,7 +63,8 @@ pub mod flags {
     pub const NO_EVICT: u32 = 1 << 6;
     /// Unix socket client.
     pub const UNIX: u32 = 1 << 7;
-    /// Subscribed to something (RESP2: only the pub/sub commands are allowed).
+    /// Subscribed to at least one channel, pattern or shard channel: output limits of the
+    /// pubsub class; in RESP2 only the pub/sub commands are allowed.
     pub const PUBSUB: u32 = 1 << 8;
 }
 
@@ -116,6 +117,8 @@ pub struct Client {
     pub writable_registered: bool,
     /// Protocol error text to log when the client is closed for it.
     pub close_reason: Option<String>,
+    /// Since when (ms) pending output has been above the soft limit of its class.
+    pub obuf_soft_since: Option<i64>,
     /// Pub/sub subscriptions (see [`crate::pubsub`]).
     pub subs: crate::pubsub::ClientSubs,
 }
@@ -145,6 +148,7 @@ impl Client {
             name: None,
             lib_name: None,
             lib_ver: None,
+            obuf_soft_since: None,
             authenticated: false,
             reply_mode: ReplyMode::On,
             multi: Vec::new(),
@@ -188,6 +192,31 @@ impl Client {
             self.out.buf.shrink_to(16 * 1024);
         }
         Ok(true)
+    }
+
+    /// Redis `checkClientOutputBufferLimits`: true when pending output is over the hard
+    /// limit of the client's class, or has stayed over the soft limit for the soft time.
+    /// Side effect: tracks when the soft limit was first exceeded.
+    pub fn obuf_over_limit(&mut self, limits: &crate::config::ObufLimits, now_ms: i64) -> bool {
+        let class = if self.has(flags::PUBSUB) {
+            crate::config::OBUF_PUBSUB
+        } else {
+            crate::config::OBUF_NORMAL
+        };
+        let l = &limits[class];
+        let used = self.pending_output() as u64;
+        let hard = l.hard_limit_bytes > 0 && used >= l.hard_limit_bytes;
+        let soft_over = l.soft_limit_bytes > 0 && used >= l.soft_limit_bytes;
+        if !soft_over {
+            self.obuf_soft_since = None;
+            return hard;
+        }
+        let Some(since) = self.obuf_soft_since else {
+            // First time over the soft limit: start the clock.
+            self.obuf_soft_since = Some(now_ms);
+            return hard;
+        };
+        hard || (now_ms - since) / 1000 > l.soft_limit_seconds
     }
 
     /// The `flags=` letters of `CLIENT LIST`.

@@ -13,10 +13,12 @@ pub mod introspect;
 pub mod keyspec;
 pub mod meta;
 
+pub mod bitmap;
 pub mod config;
 pub mod connection;
 pub mod diag;
 pub mod hash;
+pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod pubsub;
@@ -220,6 +222,8 @@ pub const TABLES: &[&[Command]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    bitmap::COMMANDS,
+    hll::COMMANDS,
     pubsub::COMMANDS,
 ];
 

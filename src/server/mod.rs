@@ -401,6 +401,7 @@ impl Server {
 
     /// Writes pending replies directly; registers `WRITABLE` only where a write was short.
     fn before_sleep(&mut self) {
+        let now = crate::core::now_ms();
         let mut tokens = std::mem::take(&mut self.pending_write);
         tokens.sort_unstable();
         tokens.dedup();
@@ -426,6 +427,14 @@ impl Server {
                     }
                 }
                 Ok(false) => {
+                    if c.obuf_over_limit(&self.core.config.client_output_buffer_limit, now) {
+                        warn!(
+                            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                            crate::cmd::connection::client_line(c, now)
+                        );
+                        self.to_close.push(t);
+                        continue;
+                    }
                     if !c.writable_registered {
                         c.writable_registered = true;
                         let _ = self.poll.registry().reregister(

@@ -10,6 +10,7 @@
 //! - [`zipmap`]: decoder for the pre-2.6 zipmap (RDB 9).
 
 pub mod hash;
+pub mod hll;
 pub mod intset;
 pub mod list;
 pub mod listpack;
