@@ -489,6 +489,96 @@ mod tests {
         }
     }
 
+    fn client(core: &mut Core) -> Box<Client> {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+        let conn = crate::client::Conn::Unix(mio::net::UnixStream::from_std(a));
+        let token = core.clients.vacant();
+        Box::new(Client::new(
+            token as u64 + 1,
+            token,
+            conn,
+            String::new(),
+            String::new(),
+            0,
+        ))
+    }
+
+    /// The server tables hold exactly the clients' subscriptions, with no empty entries.
+    fn check_tables(core: &Core, clients: &[Box<Client>]) {
+        let mut want: HashMap<(u8, Vec<u8>), Vec<usize>> = HashMap::new();
+        for c in clients {
+            for ch in &c.subs.channels {
+                want.entry((0, ch.clone())).or_default().push(c.token);
+            }
+            for p in &c.subs.patterns {
+                want.entry((1, p.clone())).or_default().push(c.token);
+            }
+            for ch in &c.subs.shard {
+                want.entry((2, ch.clone())).or_default().push(c.token);
+            }
+        }
+        let mut have: HashMap<(u8, Vec<u8>), Vec<usize>> = HashMap::new();
+        let ps = &core.pubsub;
+        for (tag, table) in [(0u8, &ps.channels), (2u8, &ps.shard)] {
+            for (k, v) in table {
+                have.insert((tag, k.clone()), v.clone());
+            }
+        }
+        for (k, v) in &ps.patterns {
+            have.insert((1, k.clone()), v.clone());
+        }
+        for v in want.values_mut().chain(have.values_mut()) {
+            v.sort_unstable();
+        }
+        assert_eq!(want, have);
+    }
+
+    /// Random subscribe/unsubscribe/forget sequences over a few clients keep the server
+    /// tables in step with the clients, and deliveries count what the tables say.
+    #[test]
+    fn random_operations_keep_tables_consistent() {
+        use rand::{Rng, SeedableRng};
+        let mut core = Core::new(crate::config::Config::default());
+        let mut cs: Vec<Box<Client>> = (0..4).map(|_| client(&mut core)).collect();
+        let names: [&[u8]; 4] = [b"a", b"b", b"a*", b""];
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        for step in 0..3000 {
+            let i = rng.gen_range(0..cs.len());
+            let name = names[rng.gen_range(0..names.len())];
+            let c = &mut cs[i];
+            match rng.gen_range(0..9) {
+                0 => subscribe(&mut core, c, Kind::Global, name),
+                1 => subscribe(&mut core, c, Kind::Shard, name),
+                2 => psubscribe(&mut core, c, name),
+                3 => unsubscribe(&mut core, c, Kind::Global, name, true),
+                4 => unsubscribe(&mut core, c, Kind::Shard, name, false),
+                5 => punsubscribe(&mut core, c, name, true),
+                6 => unsubscribe_all(&mut core, c, Kind::Global, true),
+                7 => punsubscribe_all(&mut core, c, true),
+                _ => forget_client(&mut core, c),
+            }
+            c.out.buf.clear();
+            check_tables(&core, &cs);
+            if step % 50 == 0 {
+                // The clients are all "outside the table" here: count deliveries by hand.
+                let chan = names[rng.gen_range(0..names.len())];
+                let mut want = core.pubsub.subscribers(Kind::Global, chan);
+                for (p, subs) in &core.pubsub.patterns {
+                    if string_match(p, chan, false) {
+                        want += subs.len();
+                    }
+                }
+                assert_eq!(publish(&mut core, None, Kind::Global, chan, b"m"), want);
+            }
+        }
+        for c in cs.iter_mut() {
+            forget_client(&mut core, c);
+        }
+        check_tables(&core, &cs);
+        assert_eq!(core.pubsub.channel_count() + core.pubsub.pattern_count(), 0);
+        assert_eq!(core.pubsub.shard_channel_count(), 0);
+    }
+
     #[test]
     fn counts_separate_shard_channels() {
         let mut s = ClientSubs::default();

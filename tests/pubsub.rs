@@ -683,3 +683,32 @@ fn diff_script_pubsub() {
     let path = diff_dir().join("pubsub.txt");
     DiffPair::new().run_script_file(&path);
 }
+
+/// A subscriber that never reads is disconnected at the pubsub class's hard limit.
+#[test]
+fn slow_subscriber_hits_pubsub_output_limit() {
+    let mut t = Twin::new(2);
+    t.one(
+        1,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 1mb 0 0",
+        ],
+    );
+    t.cmd(0, &["SUBSCRIBE", "big"], 1);
+    let payload = "x".repeat(100 * 1024);
+    // Up to 40 MB: far beyond the limit plus any socket buffering; stops once it is dropped.
+    for _ in 0..400 {
+        let got = t.each(1, &["PUBLISH", "big", &payload]);
+        if got.iter().all(|g| g == b":0\r\n") {
+            break;
+        }
+    }
+    t.wait_for(
+        1,
+        &["PUBSUB", "NUMSUB", "big"],
+        b"*2\r\n$3\r\nbig\r\n:0\r\n",
+    );
+}
