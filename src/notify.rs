@@ -53,3 +53,29 @@ impl Core {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::db::keyspace::Db;
+    use crate::types::value::{Str, Value};
+    use rand::SeedableRng;
+
+    /// The active expiry cycle learns every key it deletes (it publishes `expired` for each).
+    #[test]
+    fn expire_sample_reports_deleted_keys() {
+        let mut db = Db::new(0);
+        for k in [&b"a"[..], b"b", b"c", b"live"] {
+            db.set(k, Value::Str(Str::from_bytes(b"v")), false, 0);
+        }
+        for k in [&b"a"[..], b"b", b"c"] {
+            db.set_expire(k, 100);
+        }
+        db.set_expire(b"live", 10_000);
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let (_, expired) = db.expire_sample_with(20, 1_000, &mut rng, |k| seen.push(k.to_vec()));
+        seen.sort();
+        assert_eq!(expired, 3);
+        assert_eq!(seen, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+    }
+}

@@ -37,12 +37,20 @@ fn active_expire(s: &mut Server, now: i64) {
     let budget = Duration::from_micros((1_000_000 * EXPIRE_TIME_PERC / hz / 100) as u64);
     let start = Instant::now();
     let mut expired_total = 0u64;
-    for db in core.dbs.iter_mut() {
+    // Deleted keys, for the `expired` keyspace event (collected only when it is enabled).
+    let notify = core.config.notify_keyspace_events.0 & crate::notify::Class::EXPIRED != 0;
+    let mut events: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (i, db) in core.dbs.iter_mut().enumerate() {
         loop {
             if db.expires.is_empty() {
                 break;
             }
-            let (sampled, expired) = db.expire_sample(EXPIRE_KEYS_PER_LOOP, now, &mut core.rng);
+            let (sampled, expired) =
+                db.expire_sample_with(EXPIRE_KEYS_PER_LOOP, now, &mut core.rng, |k| {
+                    if notify {
+                        events.push((i, k.to_vec()));
+                    }
+                });
             expired_total += expired as u64;
             if sampled == 0 || expired * 100 / sampled <= EXPIRE_STALE_PERC {
                 break;
@@ -56,6 +64,9 @@ fn active_expire(s: &mut Server, now: i64) {
         }
     }
     core.stats.expired_keys += expired_total;
+    for (db, key) in events {
+        core.notify(crate::notify::Class::EXPIRED, "expired", &key, db);
+    }
     core.stats.expire_cycle_cpu_ms += start.elapsed().as_millis() as u64;
 }
 

@@ -102,6 +102,10 @@ impl Server {
             {
                 wait = wait.min((until - now_ms()).max(0));
             }
+            // Output produced by the cron (keyspace events of active expiry) goes out now.
+            if !self.core.wake_write.is_empty() {
+                wait = 0;
+            }
             match self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait as u64)))
