@@ -712,3 +712,44 @@ fn slow_subscriber_hits_pubsub_output_limit() {
         b"*2\r\n$3\r\nbig\r\n:0\r\n",
     );
 }
+
+/// `CONFIG SET notify-keyspace-events` then writes: the `__keyspace@<db>__:<key>` and
+/// `__keyevent@<db>__:<event>` messages, in Redis's order, to channel and pattern
+/// subscribers, in every database.
+#[test]
+fn keyspace_events_end_to_end() {
+    let mut t = Twin::new(4);
+    t.cmd(0, &["PSUBSCRIBE", "__key*@*"], 1);
+    t.cmd(1, &["SUBSCRIBE", "__keyevent@0__:setbit"], 1);
+    t.cmd(2, &["SUBSCRIBE", "__keyspace@0__:bits"], 1);
+    t.one(3, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    t.one(3, &["SETBIT", "bits", "7", "1"]);
+    t.drain(0, "setbit: keyspace + keyevent");
+    t.drain(1, "setbit keyevent channel");
+    t.drain(2, "bits keyspace channel");
+    t.one(3, &["PFADD", "hll", "a", "b"]);
+    t.one(3, &["PFADD", "hll", "a"]);
+    t.one(3, &["BITOP", "OR", "dest", "bits", "nokey"]);
+    t.one(3, &["BITOP", "AND", "dest", "nokey"]);
+    assert_eq!(t.drain(0, "pfadd, bitop set, bitop del"), 6);
+    t.quiet(1);
+    t.quiet(2);
+    t.one(3, &["SELECT", "9"]);
+    t.one(3, &["SETBIT", "bits", "1", "1"]);
+    assert_eq!(t.drain(0, "setbit in db 9"), 2);
+    t.quiet(1);
+    t.quiet(2);
+    // Only the string class, only keyspace messages.
+    t.one(3, &["CONFIG", "SET", "notify-keyspace-events", "K$"]);
+    t.one(3, &["SETBIT", "bits", "2", "1"]);
+    t.one(3, &["BITOP", "AND", "dest", "nokey"]);
+    assert_eq!(t.drain(0, "K$ only"), 1);
+    // A RESP3 client gets the events of its own write before the reply.
+    t.one(3, &["CONFIG", "SET", "notify-keyspace-events", "E$"]);
+    t.one(3, &["SELECT", "0"]);
+    t.each(3, &["HELLO", "3"]);
+    t.cmd(3, &["SUBSCRIBE", "__keyevent@0__:setbit"], 1);
+    t.cmd(3, &["SETBIT", "mine", "0", "1"], 2);
+    t.drain(0, "pattern subscriber");
+    t.drain(1, "channel subscriber");
+}
