@@ -2,6 +2,7 @@
 #   make run     build (release) and start oxidis-server on its embedded defaults (port 6379)
 #   make test    the whole test suite (unit, TCP and differential tests against redis-server)
 #   make check   formatting + lints + the whole test suite
+#   make bench   oxidis vs redis-server benchmark, written to docs/performance.md
 
 CARGO ?= cargo
 # Extra arguments for `make run`, e.g. make run ARGS="--port 7000"
@@ -35,6 +36,10 @@ fmt-check:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# Side-by-side benchmark against redis-server (several minutes): docs/performance.md and .png.
+bench: build
+	python3 tools/bench.py --out docs/performance.md
 
 check: fmt-check clippy test
 

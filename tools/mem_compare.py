@@ -127,7 +127,7 @@ def fill(c, kind, n, batch=1000):
             elif kind == "strings":
                 args = ["MSET"]
                 for i in ids:
-                    args += ["key:%d" % i, "v%d" % i]
+                    args += ["key:%d" % i, "v%015d" % i]
                 cmds.append(args)
             sent += m
         c.send(*cmds)

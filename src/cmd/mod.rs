@@ -24,6 +24,7 @@ pub mod list;
 pub mod pubsub;
 pub mod server;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod transaction;
 pub mod zset;
@@ -224,6 +225,7 @@ pub const TABLES: &[&[Command]] = &[
     zset::COMMANDS,
     bitmap::COMMANDS,
     hll::COMMANDS,
+    stream::COMMANDS,
     pubsub::COMMANDS,
 ];
 

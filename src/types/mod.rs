@@ -15,6 +15,7 @@ pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;
+pub mod stream;
 pub mod value;
 pub mod ziplist;
 pub mod zipmap;

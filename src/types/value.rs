@@ -7,6 +7,7 @@
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::stream::Stream;
 use super::zset::value::ZSet;
 use crate::util::num;
 use std::sync::Arc;
@@ -136,6 +137,7 @@ pub enum Value {
     Hash(Arc<Hash>),
     Set(Arc<Set>),
     ZSet(Arc<ZSet>),
+    Stream(Arc<Stream>),
 }
 
 impl Value {
@@ -147,6 +149,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -158,6 +161,7 @@ impl Value {
             Value::Hash(v) => v.encoding(),
             Value::Set(v) => v.encoding(),
             Value::ZSet(v) => v.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -169,6 +173,7 @@ impl Value {
             Value::Hash(v) => v.heap_size(),
             Value::Set(v) => v.heap_size(),
             Value::ZSet(v) => v.heap_size(),
+            Value::Stream(v) => v.heap_size(),
         }
     }
 
@@ -242,6 +247,21 @@ impl Value {
     pub fn as_zset_mut(&mut self) -> Option<&mut ZSet> {
         match self {
             Value::ZSet(v) => Some(Arc::make_mut(v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_stream(&self) -> Option<&Stream> {
+        match self {
+            Value::Stream(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Mutable access; copies the stream first if a snapshot shares it.
+    pub fn as_stream_mut(&mut self) -> Option<&mut Stream> {
+        match self {
+            Value::Stream(v) => Some(Arc::make_mut(v)),
             _ => None,
         }
     }

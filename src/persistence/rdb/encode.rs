@@ -75,6 +75,7 @@ pub fn object_type(v: &Value) -> u8 {
                 RDB_TYPE_ZSET_2
             }
         }
+        Value::Stream(_) => RDB_TYPE_STREAM_LISTPACKS_2,
     }
 }
 
@@ -86,9 +87,11 @@ pub fn write_object<W: Write>(w: &mut RdbWriter<W>, v: &Value) -> io::Result<()>
             let mut tmp = [0u8; 24];
             w.write_string(s.as_bytes(&mut tmp))
         }
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!("no RDB encoder yet for type {}", v.type_name()),
-        )),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("no RDB encoder yet for type {}", v.type_name()),
+            ))
+        }
     }
 }
