@@ -572,6 +572,12 @@ fn client_list_shows_subscriptions() {
     for info in t.each(1, &["CLIENT", "INFO"]) {
         assert_eq!(client_field(&text_of(&info), "flags"), "N");
     }
+    // A subscribed monitor: O before P. (Last: Redis also feeds a monitor its own commands.)
+    t.cmd(1, &["SUBSCRIBE", "m"], 1);
+    t.one(1, &["MONITOR"]);
+    for info in t.each(1, &["CLIENT", "INFO"]) {
+        assert_eq!(client_field(&text_of(&info), "flags"), "OP");
+    }
 }
 
 #[test]

@@ -222,7 +222,10 @@ impl Client {
     /// The `flags=` letters of `CLIENT LIST`.
     pub fn flag_letters(&self) -> String {
         let mut s = String::new();
-        // Redis puts P before x.
+        // Redis's order: O (monitor), P (subscribed), then x ...
+        if self.has(flags::MONITOR) {
+            s.push('O');
+        }
         if self.has(flags::PUBSUB) {
             s.push('P');
         }
@@ -237,9 +240,6 @@ impl Client {
         }
         if self.has(flags::CLOSE_ASAP) {
             s.push('A');
-        }
-        if self.has(flags::MONITOR) {
-            s.push('O');
         }
         if self.has(flags::NO_EVICT) {
             s.push('e');
