@@ -759,3 +759,21 @@ fn keyspace_events_end_to_end() {
     t.drain(0, "pattern subscriber");
     t.drain(1, "channel subscriber");
 }
+
+/// SET / DEL / a TTL running out: the events Redis publishes for them, in its order.
+#[test]
+#[ignore = "needs the keyspace events of SET and DEL (cmd/string, cmd/keys)"]
+fn keyspace_events_set_del_expired() {
+    let mut t = Twin::new(2);
+    t.cmd(0, &["PSUBSCRIBE", "__key*__:*"], 1);
+    t.one(1, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    t.one(1, &["SET", "k", "v"]);
+    t.one(1, &["DEL", "k"]);
+    t.one(1, &["DEL", "k"]);
+    assert_eq!(t.drain(0, "set, del"), 4);
+    t.one(1, &["SET", "k", "v", "PX", "1"]);
+    std::thread::sleep(Duration::from_millis(20));
+    // Expired by the cron or by this lookup: the same `expired` events either way.
+    t.one(1, &["GET", "k"]);
+    assert_eq!(t.drain(0, "set px, expire, expired"), 6);
+}
