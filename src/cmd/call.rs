@@ -35,17 +35,25 @@ impl Ctx<'_> {
         (&mut self.core.dbs[self.client.db], &mut self.client.out)
     }
 
+    /// Redis `expireIfNeeded`: deletes `key` if its TTL has passed, counting it in
+    /// `expired_keys` and notifying `expired`. True if it was deleted. For handlers that
+    /// must expire a key without looking it up (the lookups below call it).
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let now = self.now;
+        if !self.core.dbs[self.client.db].expire_if_needed(key, now) {
+            return false;
+        }
+        self.core.stats.expired_keys += 1;
+        self.notify(Class::EXPIRED, "expired", key);
+        true
+    }
+
     /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss, refreshes the LRU.
     /// Notifies `expired` and `keymiss` keyspace events.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
-        let db = &mut self.core.dbs[self.client.db];
-        let expired = db.expire_if_needed(key, now);
-        if expired {
-            self.core.stats.expired_keys += 1;
-            self.notify(Class::EXPIRED, "expired", key);
-        }
+        self.expire_if_needed(key);
         let db = &mut self.core.dbs[self.client.db];
         if self.core.config.notify_keyspace_events.0 & Class::KEY_MISS != 0
             && !db.dict.contains_key(key)
@@ -74,11 +82,7 @@ impl Ctx<'_> {
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
-        let db = &mut self.core.dbs[self.client.db];
-        if db.expire_if_needed(key, now) {
-            self.core.stats.expired_keys += 1;
-            self.notify(Class::EXPIRED, "expired", key);
-        }
+        self.expire_if_needed(key);
         let db = &mut self.core.dbs[self.client.db];
         let e = db.get_mut(key, now)?;
         e.lru = lru;
