@@ -99,6 +99,26 @@ pub const LOADING: Error = Error::fixed("LOADING Redis is loading the dataset in
 pub const READONLY: Error = Error::fixed("READONLY You can't write against a read only replica.");
 pub const MISCONF: Error = Error::fixed("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
 pub const NOT_POSITIVE: Error = Error::fixed("ERR value is out of range, must be positive");
+pub const SRANDMEMBER_RANGE: Error = Error::fixed(
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
+pub const NUMKEYS_NOT_POSITIVE: Error = Error::fixed("ERR numkeys should be greater than 0");
+pub const NUMKEYS_TOO_MANY: Error =
+    Error::fixed("ERR Number of keys can't be greater than number of args");
+pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
+pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
+pub const DECR_OVERFLOW: Error = Error::fixed("ERR decrement would overflow");
+pub const OFFSET_OUT_OF_RANGE: Error = Error::fixed("ERR offset is out of range");
+pub const INCR_NAN: Error = Error::fixed("ERR increment would produce NaN or Infinity");
+pub const LCS_NOT_STRINGS: Error =
+    Error::fixed("ERR The specified keys must contain string values");
+pub const LCS_LEN_AND_IDX: Error =
+    Error::fixed("ERR If you want both the length and indexes, please just use IDX.");
+pub const LCS_TOO_LONG: Error = Error::fixed("ERR String too long for LCS");
+pub const LCS_OVER_LIMIT: Error =
+    Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+pub const LCS_ALLOC: Error =
+    Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");
 
 /// A RESP2 client in the subscribed context sent command `name` (its full name, `client|info`).
 pub fn pubsub_context(name: &str) -> Error {

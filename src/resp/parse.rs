@@ -267,7 +267,14 @@ mod tests {
         let mut p = Parser::new();
         assert_eq!(
             p.parse(b"*20\r\n", 0, false, 1 << 29).unwrap_err().0,
-            "Protocol error: invalid multibulk length"
+            "Protocol error: unauthenticated multibulk length"
+        );
+        let mut p = Parser::new();
+        assert_eq!(
+            p.parse(b"*1\r\n$20000\r\n", 0, false, 1 << 29)
+                .unwrap_err()
+                .0,
+            "Protocol error: unauthenticated bulk length"
         );
     }
 
