@@ -760,20 +760,37 @@ fn keyspace_events_end_to_end() {
     t.drain(1, "channel subscriber");
 }
 
-/// SET / DEL / a TTL running out: the events Redis publishes for them, in its order.
+/// SET, and a TTL running out: the events Redis publishes for them, in its order.
 #[test]
-#[ignore = "needs the keyspace events of SET and DEL (cmd/string, cmd/keys)"]
-fn keyspace_events_set_del_expired() {
+fn keyspace_events_set_and_expired() {
     let mut t = Twin::new(2);
     t.cmd(0, &["PSUBSCRIBE", "__key*__:*"], 1);
     t.one(1, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
     t.one(1, &["SET", "k", "v"]);
-    t.one(1, &["DEL", "k"]);
-    t.one(1, &["DEL", "k"]);
-    assert_eq!(t.drain(0, "set, del"), 4);
+    t.one(1, &["SET", "k", "v", "NX"]);
+    assert_eq!(t.drain(0, "set"), 2);
     t.one(1, &["SET", "k", "v", "PX", "1"]);
     std::thread::sleep(Duration::from_millis(20));
     // Expired by the cron or by this lookup: the same `expired` events either way.
     t.one(1, &["GET", "k"]);
     assert_eq!(t.drain(0, "set px, expire, expired"), 6);
+    // Lazily, on a write lookup, with the cron kept out of the way.
+    t.one(1, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    t.one(1, &["SET", "k", "v", "PX", "1"]);
+    std::thread::sleep(Duration::from_millis(20));
+    t.one(1, &["APPEND", "k", "x"]);
+    assert_eq!(t.drain(0, "set px, expire, expired, append"), 8);
+}
+
+/// DEL publishes `del` for each key it removed.
+#[test]
+#[ignore = "needs the keyspace events of DEL (cmd/keys)"]
+fn keyspace_events_del() {
+    let mut t = Twin::new(2);
+    t.cmd(0, &["PSUBSCRIBE", "__key*__:*"], 1);
+    t.one(1, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    t.one(1, &["SET", "k", "v"]);
+    t.one(1, &["DEL", "k", "nokey"]);
+    t.one(1, &["DEL", "k"]);
+    assert_eq!(t.drain(0, "set, del"), 4);
 }
