@@ -66,6 +66,10 @@ pub mod flags {
     /// Subscribed to at least one channel, pattern or shard channel: output limits of the
     /// pubsub class; in RESP2 only the pub/sub commands are allowed.
     pub const PUBSUB: u32 = 1 << 8;
+    /// Blocked on keys (BLPOP & co.): input is not processed until unblocked (`crate::blocking`).
+    pub const BLOCKED: u32 = 1 << 20;
+    /// May not block (running inside EXEC): blocking commands answer as on timeout.
+    pub const DENY_BLOCKING: u32 = 1 << 21;
 }
 
 /// `CLIENT REPLY` mode.
@@ -231,6 +235,9 @@ impl Client {
         }
         if self.has(flags::MULTI) {
             s.push('x');
+        }
+        if self.has(flags::BLOCKED) {
+            s.push('b');
         }
         if self.has(flags::DIRTY_CAS) {
             s.push('d');

@@ -149,6 +149,11 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
                 client.out.raw(b"+QUEUED\r\n");
             } else {
                 call(core, client, id, argv, now);
+                // Clients blocked on keys this command (or whole EXEC) made ready are
+                // served now, before this client's next command.
+                if core.blocking.has_ready() {
+                    crate::blocking::handle_ready(core, client);
+                }
             }
         }
         Err(e) => {
@@ -200,12 +205,40 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
         core.cmd_stats[id].rejected_calls += 1;
         return Err(error::NOT_IN_MULTI);
     }
+    if core.rdb.writes_denied(&core.config) {
+        misconf_gate(core, client, id)?;
+    }
     // A RESP2 client in the subscribed context runs only the pub/sub commands.
     if crate::pubsub::refused_in_context(client, cmd.meta.name) {
         core.cmd_stats[id].rejected_calls += 1;
         return Err(error::pubsub_context(cmd.meta.name));
     }
     Ok(id)
+}
+
+/// `stop-writes-on-bgsave-error`: after a failed BGSAVE (with save points configured), write
+/// commands, PING, and an EXEC with queued writes are refused with MISCONF.
+fn misconf_gate(core: &mut Core, client: &mut Client, id: usize) -> Result<(), Error> {
+    let cmd = core.registry.cmds[id];
+    let name = cmd.meta.name;
+    let exec_writes = name == "exec"
+        && client.has(flags::MULTI)
+        && client
+            .multi
+            .iter()
+            .any(|q| core.registry.cmds[q.id].has(flag::WRITE));
+    if !(cmd.has(flag::WRITE) || name == "ping" || exec_writes) {
+        return Ok(());
+    }
+    core.cmd_stats[id].rejected_calls += 1;
+    if exec_writes {
+        super::transaction::discard_state(client);
+        super::transaction::unwatch_all(core, client);
+        let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+        msg.extend_from_slice(error::MISCONF.text());
+        return Err(Error::owned(msg));
+    }
+    Err(error::MISCONF)
 }
 
 /// Sends an error reply and counts it (rejected before `call`).
@@ -216,7 +249,8 @@ fn reply_error(core: &mut Core, client: &mut Client, e: &Error) {
     }
 }
 
-fn count_error(core: &mut Core, e: &Error) {
+/// Counts an error reply in `INFO stats` and `errorstats`.
+pub(crate) fn count_error(core: &mut Core, e: &Error) {
     core.stats.error_replies += 1;
     *core.stats.errorstats.entry(e.code().to_vec()).or_insert(0) += 1;
 }
@@ -227,7 +261,6 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
     let cmd = core.registry.cmds[id];
     let start = now_us();
     let reply_start = client.out.buf.len();
-    core.call_depth += 1;
     let result = {
         let mut ctx = Ctx {
             core,
@@ -237,7 +270,6 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         };
         (cmd.handler)(&mut ctx, argv)
     };
-    core.call_depth -= 1;
     let dur = (now_us() - start).max(0);
     if let Err(e) = &result {
         client.out.error(e.text());
@@ -245,18 +277,12 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         core.cmd_stats[id].failed_calls += 1;
     }
     // WATCH invalidations take effect before the next command of any client.
-    for t in std::mem::take(&mut core.cas_dirty) {
-        if t == client.token {
-            client.flags |= flags::DIRTY_CAS;
-        } else if let Some(c) = core.clients.get_mut(t) {
-            c.flags |= flags::DIRTY_CAS;
-        }
-    }
+    apply_cas_dirty(core, Some(client), None);
     if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         client.out.buf.truncate(reply_start);
     }
-    // Pub/sub pushes reach the client even while its replies are off.
-    if core.call_depth == 0 {
+    // Pub/sub pushes reach the client even while its replies are off (once EXEC is done).
+    if !core.in_exec {
         crate::pubsub::flush_stash(core, client);
     }
     let st = &mut core.cmd_stats[id];
@@ -283,6 +309,24 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         core.feed_monitors(client, argv);
     }
     slowlog(core, client, cmd, argv, dur, now);
+}
+
+/// Flags `DIRTY_CAS` on the clients whose WATCHed keys changed. Clients taken out of the
+/// table (the one running, one being served by `blocking`) are passed in.
+pub(crate) fn apply_cas_dirty(
+    core: &mut Core,
+    mut a: Option<&mut Client>,
+    mut b: Option<&mut Client>,
+) {
+    for t in std::mem::take(&mut core.cas_dirty) {
+        if let Some(c) = a.as_deref_mut().filter(|c| c.token == t) {
+            c.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = b.as_deref_mut().filter(|c| c.token == t) {
+            c.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = core.clients.get_mut(t) {
+            c.flags |= flags::DIRTY_CAS;
+        }
+    }
 }
 
 fn slowlog(core: &mut Core, client: &Client, cmd: &Command, argv: &[&[u8]], dur: i64, now: i64) {

@@ -22,7 +22,7 @@ fn subscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// SSUBSCRIBE shardchannel [shardchannel ...]
 fn ssubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     // Refused inside EXEC (Redis's CLIENT_DENY_BLOCKING; SUBSCRIBE is exempted for MULTI).
-    if ctx.core.call_depth > 1 {
+    if ctx.core.in_exec {
         return Err(error::SSUBSCRIBE_DENY_BLOCKING);
     }
     for ch in &argv[1..] {
