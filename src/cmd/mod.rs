@@ -17,6 +17,7 @@ pub mod bitmap;
 pub mod config;
 pub mod connection;
 pub mod diag;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keys;
@@ -25,6 +26,7 @@ pub mod persist;
 pub mod pubsub;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod stream;
 pub mod string;
 pub mod transaction;
@@ -228,6 +230,8 @@ pub const TABLES: &[&[Command]] = &[
     hll::COMMANDS,
     stream::COMMANDS,
     persist::COMMANDS,
+    sort::COMMANDS,
+    geo::COMMANDS,
     pubsub::COMMANDS,
 ];
 
