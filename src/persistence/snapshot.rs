@@ -590,6 +590,7 @@ pub fn reload(core: &mut Core, merge: bool) -> Result<bool, String> {
         now,
         lru: Core::lru_clock(now),
         merge,
+        limits: decode::TypeLimits::from_config(&core.config),
     };
     match load_file(&path, &mut core.dbs, &opts) {
         Ok(None) => Ok(false),
@@ -658,6 +659,7 @@ mod tests {
             now: 0,
             lru: 0,
             merge: false,
+            limits: decode::TypeLimits::DEFAULT,
         };
         load_file(path, &mut dbs, &opts).unwrap().unwrap();
         dbs
