@@ -199,9 +199,13 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             }
             line!(s, "client_recent_max_input_buffer:{inb}");
             line!(s, "client_recent_max_output_buffer:{outb}");
-            line!(s, "blocked_clients:0");
+            line!(s, "blocked_clients:{}", core.blocking.blocked_clients());
             line!(s, "tracking_clients:0");
-            line!(s, "clients_in_timeout_table:0");
+            line!(
+                s,
+                "clients_in_timeout_table:{}",
+                core.blocking.in_timeout_table()
+            );
         }
         "memory" => {
             let used = used_memory(core) as u64;

@@ -52,6 +52,12 @@ fn script() -> Vec<Vec<Vec<u8>>> {
     push("SADD set:small16 5 -7 32767");
     push("SADD set:strs a b c hello");
     push("SADD set:mixed 1 2 3 x");
+    // Lists.
+    push("RPUSH list:small a b 1 2 -3 9223372036854775807");
+    push("LPUSH list:one x");
+    // Sorted sets.
+    push("ZADD zset:small 1 a 2.5 b -inf c +inf d 0.1 e -0 f 1e300 g");
+    push(&format!("ZADD zset:long 1 a 2 {}", "m".repeat(100)));
     // Strings (sanity).
     push("SET str:int 12345");
     push("SET str:text hello");
@@ -118,6 +124,24 @@ fn big_script() -> Vec<Vec<Vec<u8>>> {
     out.push(s);
     out.push(s500);
     out.push(ss);
+    let mut l = words("RPUSH list:big");
+    let mut z = words("ZADD zset:big");
+    let mut z100 = words("ZADD zset:lp100");
+    for i in 0..2000 {
+        l.push(format!("item-{i}-{}", "z".repeat(i % 40)).into_bytes());
+        if i < 300 {
+            z.push(format!("{}", i as f64 / 7.0).into_bytes());
+            z.push(format!("member{i}").into_bytes());
+        }
+        if i < 100 {
+            z100.push(format!("{}", i * 3).into_bytes());
+            z100.push(format!("m{i}").into_bytes());
+        }
+    }
+    out.push(l);
+    out.push(z);
+    out.push(z100);
+    out.push(words("LPUSH list:big head1 head2"));
     for i in 1..=450u64 {
         out.push(words(&format!(
             "XADD stream:big {i}-0 name user{i} n {i} payload {}",
@@ -177,6 +201,9 @@ fn describe(c: &mut RawConn, key: &[u8]) -> Vec<String> {
         4 => (b"hash", b"hashtable"),
         11 => (b"set", b"intset"),
         16 => (b"hash", b"listpack"),
+        5 => (b"zset", b"skiplist"),
+        17 => (b"zset", b"listpack"),
+        18 => (b"list", b"quicklist"),
         19 => (b"stream", b"stream"),
         t => panic!("unexpected RDB type {t}"),
     };
@@ -209,6 +236,11 @@ fn describe(c: &mut RawConn, key: &[u8]) -> Vec<String> {
             }
         }
         b"set" => out.push(sorted(cmd(c, &[b"SMEMBERS", key]))),
+        b"list" => out.push(format!("{:?}", cmd(c, &[b"LRANGE", key, b"0", b"-1"]))),
+        b"zset" => out.push(format!(
+            "{:?}",
+            cmd(c, &[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"])
+        )),
         b"stream" => {
             out.push(format!("{:?}", cmd(c, &[b"XRANGE", key, b"-", b"+"])));
             out.push(format!("{:?}", cmd(c, &[b"XLEN", key])));
@@ -238,7 +270,10 @@ fn describe(c: &mut RawConn, key: &[u8]) -> Vec<String> {
 
 /// Encodings whose DUMP payload is a function of the contents alone.
 fn deterministic(enc: &str) -> bool {
-    matches!(enc, "listpack" | "intset" | "stream")
+    matches!(
+        enc,
+        "listpack" | "intset" | "stream" | "quicklist" | "skiplist"
+    )
 }
 
 fn dump(c: &mut RawConn, key: &[u8]) -> Vec<u8> {
@@ -262,7 +297,17 @@ fn assert_same(a: &TestServer, b: &TestServer, expected: &[Vec<u8>]) {
         assert_eq!(da, describe(&mut cb, k), "key {name}");
         let (pa, pb) = (dump(&mut ca, k), dump(&mut cb, k));
         if deterministic(&da[1]) {
-            assert_eq!(pa, pb, "DUMP of {name} ({})", da[1]);
+            if pa != pb {
+                let at = pa.iter().zip(&pb).position(|(x, y)| x != y);
+                panic!(
+                    "DUMP of {name} ({}) differs at {at:?} (lengths {} {}): {:?} vs {:?}",
+                    da[1],
+                    pa.len(),
+                    pb.len(),
+                    &pa[at.unwrap_or(0).saturating_sub(8)..(at.unwrap_or(0) + 16).min(pa.len())],
+                    &pb[at.unwrap_or(0).saturating_sub(8)..(at.unwrap_or(0) + 16).min(pb.len())]
+                );
+            }
         }
         // Cross RESTORE: a's payload into b and b's into a, under a new name.
         let copy = [b"rt:".as_slice(), k].concat();
@@ -339,6 +384,10 @@ fn loading_converts_like_redis() {
         "1000",
         "--set-max-intset-entries",
         "1000",
+        "--zset-max-listpack-entries",
+        "1000",
+        "--list-max-listpack-size",
+        "5",
         "--rdbcompression",
         "yes",
     ]);

@@ -130,6 +130,11 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
                 client.out.raw(b"+QUEUED\r\n");
             } else {
                 call(core, client, id, argv, now);
+                // Clients blocked on keys this command (or whole EXEC) made ready are
+                // served now, before this client's next command.
+                if core.blocking.has_ready() {
+                    crate::blocking::handle_ready(core, client);
+                }
             }
         }
         Err(e) => {
@@ -220,7 +225,8 @@ fn reply_error(core: &mut Core, client: &mut Client, e: &Error) {
     }
 }
 
-fn count_error(core: &mut Core, e: &Error) {
+/// Counts an error reply in `INFO stats` and `errorstats`.
+pub(crate) fn count_error(core: &mut Core, e: &Error) {
     core.stats.error_replies += 1;
     *core.stats.errorstats.entry(e.code().to_vec()).or_insert(0) += 1;
 }
@@ -247,13 +253,7 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         core.cmd_stats[id].failed_calls += 1;
     }
     // WATCH invalidations take effect before the next command of any client.
-    for t in std::mem::take(&mut core.cas_dirty) {
-        if t == client.token {
-            client.flags |= flags::DIRTY_CAS;
-        } else if let Some(c) = core.clients.get_mut(t) {
-            c.flags |= flags::DIRTY_CAS;
-        }
-    }
+    apply_cas_dirty(core, Some(client), None);
     if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         client.out.buf.truncate(reply_start);
     }
@@ -281,6 +281,24 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         core.feed_monitors(client, argv);
     }
     slowlog(core, client, cmd, argv, dur, now);
+}
+
+/// Flags `DIRTY_CAS` on the clients whose WATCHed keys changed. Clients taken out of the
+/// table (the one running, one being served by `blocking`) are passed in.
+pub(crate) fn apply_cas_dirty(
+    core: &mut Core,
+    mut a: Option<&mut Client>,
+    mut b: Option<&mut Client>,
+) {
+    for t in std::mem::take(&mut core.cas_dirty) {
+        if let Some(c) = a.as_deref_mut().filter(|c| c.token == t) {
+            c.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = b.as_deref_mut().filter(|c| c.token == t) {
+            c.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = core.clients.get_mut(t) {
+            c.flags |= flags::DIRTY_CAS;
+        }
+    }
 }
 
 fn slowlog(core: &mut Core, client: &Client, cmd: &Command, argv: &[&[u8]], dur: i64, now: i64) {

@@ -88,7 +88,10 @@ fn client_timeouts(s: &mut Server, now: i64) {
     }
     let mut idle = Vec::new();
     for c in s.core.clients.iter() {
-        if !c.has(flags::NO_EVICT) && (now - c.last_interaction_ms) / 1000 > timeout {
+        // Blocked clients are never idle (Redis clientsCronHandleTimeout).
+        if !c.has(flags::NO_EVICT | flags::BLOCKED)
+            && (now - c.last_interaction_ms) / 1000 > timeout
+        {
             idle.push(c.token);
         }
     }

@@ -103,6 +103,10 @@ impl Server {
             {
                 wait = wait.min((until - now_ms()).max(0));
             }
+            // Wake up for the nearest blocked-client timeout.
+            if let Some(deadline) = self.core.blocking.next_deadline() {
+                wait = wait.min((deadline - now_ms()).max(0));
+            }
             if snapshot::walking(&self.core) {
                 // The walk continues next iteration: no sleep while it may progress, a short
                 // one while the writer catches up.
@@ -137,6 +141,7 @@ impl Server {
             self.apply_effects();
             self.resume_paused();
             self.apply_effects();
+            self.run_blocking();
             self.before_sleep();
             snapshot::step(&mut self.core);
             let now = now_ms();
@@ -284,7 +289,8 @@ impl Server {
     fn process_input(&mut self, c: &mut Client) {
         let qbuf = std::mem::take(&mut c.qbuf);
         let max_bulk = self.core.config.proto_max_bulk_len;
-        while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP) {
+        // A blocked client's input waits until it is served, times out or is unblocked.
+        while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::BLOCKED) {
             let auth = c.authenticated;
             match c.parser.parse(&qbuf, c.qpos, auth, max_bulk) {
                 Ok(None) => break,
@@ -387,6 +393,28 @@ impl Server {
         }
     }
 
+    /// Blocked clients: replies to those whose timeout passed, then runs the pending input
+    /// of every client unblocked since the last look (served, timed out, CLIENT UNBLOCK).
+    fn run_blocking(&mut self) {
+        crate::blocking::expire_timeouts(&mut self.core, now_ms());
+        // Each round consumes input, so rounds end; the bound is a safety net.
+        for _ in 0..1000 {
+            let tokens = self.core.blocking.take_unblocked();
+            if tokens.is_empty() {
+                break;
+            }
+            for t in tokens {
+                let Some(mut c) = self.core.clients.take(t) else {
+                    continue;
+                };
+                self.process_input(&mut c);
+                self.core.clients.put(c);
+                self.pending_write.push(t);
+            }
+        }
+        self.pending_write.append(&mut self.core.wake_write);
+    }
+
     /// Applies what commands queued for other clients.
     fn apply_effects(&mut self) {
         self.pending_write.append(&mut self.core.wake_write);
@@ -467,6 +495,7 @@ impl Server {
         };
         let _ = self.poll.registry().deregister(c.conn.source());
         self.core.monitors.retain(|&t| t != token);
+        crate::blocking::forget(&mut self.core, token);
         crate::cmd::transaction::unwatch_all(&mut self.core, &mut c);
         debug!("Client closed connection {}", c.addr);
         self.core.clients.release(token);

@@ -15,10 +15,12 @@ use super::io::{RdbError, RdbReader, RdbResult};
 use crate::db::keyspace::Db;
 use crate::types::hash::{self, Hash};
 use crate::types::intset::Intset;
+use crate::types::list::{End, List};
 use crate::types::listpack::{Listpack, LpEntry};
 use crate::types::set::Set;
 use crate::types::stream::{Consumer, Group, Nack, Stream, StreamId};
 use crate::types::value::{Str, Value};
+use crate::types::zset::value::{self as zset, ZSet};
 use crate::types::{ziplist, zipmap};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -67,6 +69,10 @@ pub struct TypeLimits {
     pub hash: hash::Limits,
     /// `set-max-intset-entries`.
     pub set_max_intset: usize,
+    /// `zset-max-listpack-entries` / `-value`.
+    pub zset: zset::Limits,
+    /// `list-max-listpack-size` (the quicklist fill).
+    pub list_fill: i64,
 }
 
 impl TypeLimits {
@@ -74,6 +80,8 @@ impl TypeLimits {
     pub const DEFAULT: TypeLimits = TypeLimits {
         hash: hash::Limits::DEFAULT,
         set_max_intset: 512,
+        zset: zset::Limits::DEFAULT,
+        list_fill: -2,
     };
 
     /// The thresholds of a configuration.
@@ -85,6 +93,11 @@ impl TypeLimits {
                 max_value: u(c.hash_max_listpack_value),
             },
             set_max_intset: u(c.set_max_intset_entries),
+            zset: zset::Limits {
+                max_entries: u(c.zset_max_listpack_entries),
+                max_value: u(c.zset_max_listpack_value),
+            },
+            list_fill: c.list_max_listpack_size,
         }
     }
 }
@@ -104,15 +117,14 @@ pub const MSG_EMPTY_KEY: &str = "empty key";
 pub fn read_object<R: Read>(r: &mut RdbReader<R>, ty: u8, lim: &TypeLimits) -> RdbResult<Value> {
     match ty {
         RDB_TYPE_STRING => decode_string(r),
-        // Lists and sorted sets plug in here like the others (`decode_list(r, ty, lim)`).
         RDB_TYPE_LIST
         | RDB_TYPE_LIST_ZIPLIST
         | RDB_TYPE_LIST_QUICKLIST
-        | RDB_TYPE_LIST_QUICKLIST_2 => Err(no_decoder(r, "list", ty)),
+        | RDB_TYPE_LIST_QUICKLIST_2 => decode_list(r, ty, lim),
         RDB_TYPE_SET | RDB_TYPE_SET_INTSET => decode_set(r, ty, lim),
         RDB_TYPE_SET_LISTPACK => Err(no_decoder(r, "set", ty)),
         RDB_TYPE_ZSET | RDB_TYPE_ZSET_2 | RDB_TYPE_ZSET_ZIPLIST | RDB_TYPE_ZSET_LISTPACK => {
-            Err(no_decoder(r, "zset", ty))
+            decode_zset(r, ty, lim)
         }
         RDB_TYPE_HASH | RDB_TYPE_HASH_ZIPMAP | RDB_TYPE_HASH_ZIPLIST | RDB_TYPE_HASH_LISTPACK => {
             decode_hash(r, ty, lim)
@@ -135,6 +147,65 @@ pub fn read_object<R: Read>(r: &mut RdbReader<R>, ty: u8, lim: &TypeLimits) -> R
     }
 }
 
+/// A sorted set of RDB type 3, 5, 12 or 17 (`rdbLoadObject`). Pair records (3, 5) are
+/// loaded whole, then kept as a listpack when small enough; blobs (12, 17) are validated
+/// (no duplicate member) and converted to a skiplist when they have too many members
+/// (`zset-max-listpack-*` from `lim`). An empty one is skipped like every empty collection.
+pub fn decode_zset<R: Read>(r: &mut RdbReader<R>, ty: u8, lim: &TypeLimits) -> RdbResult<Value> {
+    let limits = lim.zset;
+    let z = match ty {
+        RDB_TYPE_ZSET | RDB_TYPE_ZSET_2 => {
+            let n = r.read_length()?;
+            if n == 0 {
+                return Err(r.error(MSG_EMPTY_KEY));
+            }
+            let mut pairs = Vec::with_capacity(r.capacity_hint(n));
+            for _ in 0..n {
+                let m = r.read_string()?;
+                let s = if ty == RDB_TYPE_ZSET_2 {
+                    r.read_double_binary()?
+                } else {
+                    r.read_double_string()?
+                };
+                if s.is_nan() {
+                    return Err(r.error("Zset with NAN score detected"));
+                }
+                pairs.push((m, s));
+            }
+            ZSet::from_pairs(pairs, limits)
+                .ok_or_else(|| r.error("Duplicate zset fields detected"))?
+        }
+        RDB_TYPE_ZSET_ZIPLIST => {
+            let blob = r.read_string()?;
+            let entries = crate::types::ziplist::decode(&blob)
+                .map_err(|_| r.error("Zset ziplist integrity check failed."))?;
+            if !entries.len().is_multiple_of(2) {
+                return Err(r.error("Zset ziplist integrity check failed."));
+            }
+            if entries.is_empty() {
+                return Err(r.error(MSG_EMPTY_KEY));
+            }
+            let mut lp = Listpack::new();
+            for e in entries {
+                lp.push_entry(e);
+            }
+            ZSet::from_rdb_listpack(lp, limits)
+                .ok_or_else(|| r.error("Zset ziplist integrity check failed."))?
+        }
+        _ => {
+            let blob = r.read_string()?;
+            let lp = Listpack::from_bytes(blob)
+                .map_err(|_| r.error("Zset listpack integrity check failed."))?;
+            if lp.is_empty() {
+                return Err(r.error(MSG_EMPTY_KEY));
+            }
+            ZSet::from_rdb_listpack(lp, limits)
+                .ok_or_else(|| r.error("Zset listpack integrity check failed."))?
+        }
+    };
+    Ok(Value::ZSet(std::sync::Arc::new(z)))
+}
+
 /// The error for a value type whose decoder does not exist yet.
 pub fn no_decoder<R: Read>(r: &RdbReader<R>, type_name: &str, ty: u8) -> RdbError {
     r.error(format!(
@@ -146,6 +217,76 @@ pub fn no_decoder<R: Read>(r: &RdbReader<R>, type_name: &str, ty: u8) -> RdbErro
 /// the elements fail at the end of the input.
 fn read_count<R: Read>(r: &mut RdbReader<R>) -> RdbResult<u64> {
     r.read_length()
+}
+
+/// Lists: `LIST` (1, count + element strings) and `LIST_ZIPLIST` (10, one ziplist), whose
+/// elements are pushed one by one into a quicklist with the configured fill, and
+/// `LIST_QUICKLIST` (14, ziplist nodes) / `LIST_QUICKLIST_2` (18, container + listpack nodes),
+/// whose nodes are kept as they are (ziplists re-encoded as listpacks; empty nodes dropped), as
+/// `rdbLoadObject` does. A plain node (container 1, one big element) becomes a node of one.
+pub fn decode_list<R: Read>(r: &mut RdbReader<R>, ty: u8, lim: &TypeLimits) -> RdbResult<Value> {
+    let l = match ty {
+        RDB_TYPE_LIST => {
+            let len = read_count(r)?;
+            if len == 0 {
+                return Err(r.error(MSG_EMPTY_KEY));
+            }
+            let mut l = List::new(lim.list_fill);
+            for _ in 0..len {
+                l.push(&r.read_string()?, End::Tail);
+            }
+            l
+        }
+        RDB_TYPE_LIST_ZIPLIST => {
+            let blob = r.read_string()?;
+            let entries = ziplist::decode(&blob)
+                .map_err(|e| r.error(format!("List ziplist integrity check failed. ({e})")))?;
+            let mut l = List::new(lim.list_fill);
+            let mut buf = Vec::new();
+            for e in entries {
+                buf.clear();
+                e.write_to(&mut buf);
+                l.push(&buf, End::Tail);
+            }
+            l
+        }
+        _ => {
+            let n = read_count(r)?;
+            if n == 0 {
+                return Err(r.error(MSG_EMPTY_KEY));
+            }
+            let mut nodes = Vec::with_capacity(r.capacity_hint(n));
+            for _ in 0..n {
+                let container = if ty == RDB_TYPE_LIST_QUICKLIST_2 {
+                    r.read_length()?
+                } else {
+                    QUICKLIST_NODE_CONTAINER_PACKED
+                };
+                let blob = r.read_string()?;
+                let lp = match container {
+                    QUICKLIST_NODE_CONTAINER_PLAIN => {
+                        let mut lp = Listpack::new();
+                        lp.push_back(&blob);
+                        lp
+                    }
+                    QUICKLIST_NODE_CONTAINER_PACKED if ty == RDB_TYPE_LIST_QUICKLIST_2 => {
+                        Listpack::from_bytes(blob).map_err(|e| {
+                            r.error(format!("Listpack integrity check failed. ({e})"))
+                        })?
+                    }
+                    QUICKLIST_NODE_CONTAINER_PACKED => ziplist_to_listpack(&blob)
+                        .ok_or_else(|| r.error("Ziplist integrity check failed."))?,
+                    _ => return Err(r.error("Quicklist integrity check failed.")),
+                };
+                nodes.push(lp);
+            }
+            List::from_nodes(nodes, lim.list_fill)
+        }
+    };
+    if l.is_empty() {
+        return Err(r.error(MSG_EMPTY_KEY));
+    }
+    Ok(Value::List(Arc::new(l)))
 }
 
 /// Hashes: `HASH` (4, count + field/value strings), `HASH_ZIPMAP` (9), `HASH_ZIPLIST` (13)
@@ -751,10 +892,10 @@ mod tests {
             ),
             (
                 file(|w| {
-                    w.write_u8(RDB_TYPE_LIST_QUICKLIST_2).unwrap();
+                    w.write_u8(RDB_TYPE_SET_LISTPACK).unwrap();
                     w.write_string(b"l").unwrap();
                 }),
-                "RDB type 18 (list) cannot be loaded",
+                "RDB type 20 (set) cannot be loaded",
             ),
             (
                 file(|w| w.write_u8(8).unwrap()),
