@@ -35,6 +35,8 @@ pub enum BlockOp {
     ListPop { from: End, count: Option<usize> },
     /// BLMOVE / BRPOPLPUSH: pop from the ready key, push onto `dst`.
     ListMove { from: End, to: End, dst: Vec<u8> },
+    /// BZPOPMIN / BZPOPMAX (`count` -1, flat reply) and BZMPOP (`nested`).
+    ZSetPop { max: bool, count: i64, nested: bool },
     /// XREAD / XREADGROUP BLOCK: per key the ID entries must be greater than (`StreamId::MAX`
     /// for XREADGROUP's `>`), the COUNT, and the group, consumer and NOACK of XREADGROUP.
     StreamRead {
@@ -50,6 +52,7 @@ impl BlockOp {
         match self {
             BlockOp::ListPop { .. } | BlockOp::ListMove { .. } => "list",
             BlockOp::StreamRead { .. } => "stream",
+            BlockOp::ZSetPop { .. } => "zset",
         }
     }
 
@@ -71,6 +74,7 @@ impl BlockOp {
                 crate::cmd::list::serve_blocked(ctx, key, self)
             }
             BlockOp::StreamRead { .. } => crate::cmd::stream::serve_blocked(ctx, key, self),
+            BlockOp::ZSetPop { .. } => crate::cmd::zset::serve_blocked(ctx, key, self),
         }
     }
 

@@ -77,8 +77,7 @@ fn xread_block_is_served_by_xadd() {
 fn xread_block_times_out_with_null_and_not_in_multi() {
     same_on_both(|s| {
         let mut a = s.conn();
-        let mut t = Vec::new();
-        t.push(a.cmd(&["XREAD", "BLOCK", "50", "STREAMS", "s", "$"]));
+        let mut t = vec![a.cmd(&["XREAD", "BLOCK", "50", "STREAMS", "s", "$"])];
         t.push(a.cmd(&["HELLO", "3"]).is_empty().to_string().into_bytes());
         t.push(a.cmd(&["XREAD", "BLOCK", "50", "STREAMS", "s", "0"]));
         t.push(a.cmd(&["MULTI"]));

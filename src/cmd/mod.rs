@@ -24,6 +24,7 @@ pub mod list;
 pub mod persist;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod stream;
 pub mod string;
 pub mod transaction;
@@ -227,6 +228,7 @@ pub const TABLES: &[&[Command]] = &[
     hll::COMMANDS,
     stream::COMMANDS,
     persist::COMMANDS,
+    sort::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.

@@ -855,6 +855,92 @@ fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+// ----- blocking pops ---------------------------------------------------------------------
+
+/// `blockingGenericZpopCommand`: pops from the first non-empty key, else blocks (or replies
+/// a null array when the client may not block).
+fn bzpop_generic(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    timeout: &[u8],
+    max: bool,
+    count: i64,
+    nested: bool,
+) -> CmdResult {
+    let deadline = crate::blocking::parse_timeout(timeout, ctx.now)?;
+    for k in keys {
+        let Some(z) = write_zset(ctx, k)? else {
+            continue;
+        };
+        if z.is_empty() {
+            continue;
+        }
+        let shape = PopReply {
+            emit_key: true,
+            nested,
+            nil_when_empty: nested,
+        };
+        zpop(ctx, &[k], max, count, shape)?;
+        return Ok(());
+    }
+    if !crate::blocking::can_block(ctx) {
+        ctx.out().null_array();
+        return Ok(());
+    }
+    crate::blocking::block(
+        ctx,
+        keys,
+        deadline,
+        crate::blocking::BlockOp::ZSetPop { max, count, nested },
+    );
+    Ok(())
+}
+
+/// BZPOPMIN key [key ...] timeout
+fn bzpopmin(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    bzpop_generic(
+        ctx,
+        &argv[1..argv.len() - 1],
+        argv[argv.len() - 1],
+        false,
+        -1,
+        false,
+    )
+}
+
+/// BZPOPMAX key [key ...] timeout
+fn bzpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    bzpop_generic(
+        ctx,
+        &argv[1..argv.len() - 1],
+        argv[argv.len() - 1],
+        true,
+        -1,
+        false,
+    )
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let a = parse_mpop(argv, 2)?;
+    bzpop_generic(ctx, &a.keys, argv[1], a.max, a.count, true)
+}
+
+/// Serves a client blocked by BZPOPMIN/BZPOPMAX/BZMPOP now that `key` holds a sorted set
+/// (`serveClientsBlockedOnSortedSetKey`).
+pub fn serve_blocked(ctx: &mut Ctx, key: &[u8], op: &crate::blocking::BlockOp) -> CmdResult {
+    let crate::blocking::BlockOp::ZSetPop { max, count, nested } = op else {
+        return Ok(());
+    };
+    let shape = PopReply {
+        emit_key: true,
+        nested: *nested,
+        nil_when_empty: false,
+    };
+    zpop(ctx, &[key], *max, *count, shape)?;
+    Ok(())
+}
+
 // ----- ZRANDMEMBER -------------------------------------------------------------------------
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
@@ -1004,6 +1090,9 @@ pub const COMMANDS: &[Command] = &[
     Command::new(&meta::ZPOPMIN, zpopmin),
     Command::new(&meta::ZPOPMAX, zpopmax),
     Command::new(&meta::ZMPOP, zmpop),
+    Command::new(&meta::BZPOPMIN, bzpopmin),
+    Command::new(&meta::BZPOPMAX, bzpopmax),
+    Command::new(&meta::BZMPOP, bzmpop),
     Command::new(&meta::ZRANDMEMBER, zrandmember),
     Command::new(&meta::ZUNION, setops::zunion),
     Command::new(&meta::ZINTER, setops::zinter),
