@@ -246,8 +246,14 @@ fn every_type_round_trips() {
 fn stream_record_layout() {
     // One entry, one group with one pending entry and its consumer: every field in order.
     let mut s = Stream::new();
-    s.append(&[(b"f", b"v")], IdSpec::Exact(StreamId::new(5, 1)), 0, 4096, 100)
-        .unwrap();
+    s.append(
+        &[(b"f", b"v")],
+        IdSpec::Exact(StreamId::new(5, 1)),
+        0,
+        4096,
+        100,
+    )
+    .unwrap();
     let mut g = Group::new(StreamId::new(5, 1), 1);
     g.pel.insert(
         StreamId::new(5, 1),
@@ -360,7 +366,12 @@ fn older_and_newer_stream_layouts() {
         s.estimate_distance(StreamId::new(10, 10))
     );
     // An empty version-1 stream: the first ID is the maximum, as streamGetEdgeID leaves it.
-    let e = read(RDB_TYPE_STREAM_LISTPACKS, &stream_record(&Stream::new(), 15), &LIM).unwrap();
+    let e = read(
+        RDB_TYPE_STREAM_LISTPACKS,
+        &stream_record(&Stream::new(), 15),
+        &LIM,
+    )
+    .unwrap();
     assert_eq!(e.as_stream().unwrap().first_id, StreamId::MAX);
 }
 
@@ -428,8 +439,12 @@ fn blob(b: &[u8]) -> Vec<u8> {
 #[test]
 fn legacy_hash_encodings() {
     // Zipmap (Redis < 2.6): a listpack after loading, or a table when a value is long.
-    let v = read(RDB_TYPE_HASH_ZIPMAP, &blob(&zipmap(&[(b"a", b"1"), (b"bb", b"xy")])), &LIM)
-        .unwrap();
+    let v = read(
+        RDB_TYPE_HASH_ZIPMAP,
+        &blob(&zipmap(&[(b"a", b"1"), (b"bb", b"xy")])),
+        &LIM,
+    )
+    .unwrap();
     assert_eq!(v.encoding(), "listpack");
     assert_eq!(
         hash_content(&v),
@@ -441,14 +456,23 @@ fn legacy_hash_encodings() {
     let long = [b'q'; 100];
     let v = read(RDB_TYPE_HASH_ZIPMAP, &blob(&zipmap(&[(b"a", &long)])), &LIM).unwrap();
     assert_eq!(v.encoding(), "hashtable");
-    assert!(read(RDB_TYPE_HASH_ZIPMAP, &blob(&zipmap(&[(b"a", b"1"), (b"a", b"2")])), &LIM)
-        .is_err());
+    assert!(read(
+        RDB_TYPE_HASH_ZIPMAP,
+        &blob(&zipmap(&[(b"a", b"1"), (b"a", b"2")])),
+        &LIM
+    )
+    .is_err());
     // Ziplist (Redis 2.6 - 6.2): converted by entry count only.
     let zl = ziplist(&[b"f", b"12", b"g", b"text"]);
     let v = read(RDB_TYPE_HASH_ZIPLIST, &blob(&zl), &LIM).unwrap();
     assert_eq!(v.encoding(), "listpack");
     assert_eq!(
-        v.as_hash().unwrap().as_listpack().unwrap().iter().collect::<Vec<_>>(),
+        v.as_hash()
+            .unwrap()
+            .as_listpack()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
         vec![
             LpEntry::Str(b"f"),
             LpEntry::Int(12),
@@ -706,8 +730,14 @@ fn corrupt_bodies_never_panic() {
     }
     let mut s = Stream::new();
     for i in 1..=5u64 {
-        s.append(&[(b"f", b"v")], IdSpec::Exact(StreamId::new(i, 0)), 0, 4096, 100)
-            .unwrap();
+        s.append(
+            &[(b"f", b"v")],
+            IdSpec::Exact(StreamId::new(i, 0)),
+            0,
+            4096,
+            100,
+        )
+        .unwrap();
     }
     let mut st = sample_stream();
     st.nodes.retain(|id, _| id.ms < 100);
@@ -717,8 +747,7 @@ fn corrupt_bodies_never_panic() {
         body(&Value::List(Arc::new(small_list))),
         body(&Value::Stream(Arc::new(s))),
         body(&Value::ZSet(Arc::new(
-            ZSet::from_pairs(vec![(b"a".to_vec(), 1.5), (vec![b'm'; 70], 2.0)], LIM.zset)
-                .unwrap(),
+            ZSet::from_pairs(vec![(b"a".to_vec(), 1.5), (vec![b'm'; 70], 2.0)], LIM.zset).unwrap(),
         ))),
     ];
     let mut is = Set::new();
@@ -740,7 +769,10 @@ fn corrupt_bodies_never_panic() {
     for b in &bodies {
         assert!(restore_payload(b, &LIM).is_some(), "valid body {b:?}");
         for cut in 0..b.len() {
-            assert!(restore_payload(&b[..cut], &LIM).is_none(), "cut {cut} of {b:?}");
+            assert!(
+                restore_payload(&b[..cut], &LIM).is_none(),
+                "cut {cut} of {b:?}"
+            );
         }
         for _ in 0..3000 {
             let mut m = b.clone();
