@@ -302,18 +302,16 @@ fn assert_same_with(a: &TestServer, b: &TestServer, expected: &[Vec<u8>], exact_
         let da = describe(&mut ca, k);
         assert_eq!(da, describe(&mut cb, k), "key {name}");
         let (pa, pb) = (dump(&mut ca, k), dump(&mut cb, k));
-        if deterministic(&da[1]) && (exact_lists || da[0] != "list") {
-            if pa != pb {
-                let at = pa.iter().zip(&pb).position(|(x, y)| x != y);
-                panic!(
-                    "DUMP of {name} ({}) differs at {at:?} (lengths {} {}): {:?} vs {:?}",
-                    da[1],
-                    pa.len(),
-                    pb.len(),
-                    &pa[at.unwrap_or(0).saturating_sub(8)..(at.unwrap_or(0) + 16).min(pa.len())],
-                    &pb[at.unwrap_or(0).saturating_sub(8)..(at.unwrap_or(0) + 16).min(pb.len())]
-                );
-            }
+        if deterministic(&da[1]) && (exact_lists || da[0] != "list") && pa != pb {
+            let at = pa.iter().zip(&pb).position(|(x, y)| x != y).unwrap_or(0);
+            panic!(
+                "DUMP of {name} ({}) differs at {at} (lengths {} {}): {:?} vs {:?}",
+                da[1],
+                pa.len(),
+                pb.len(),
+                &pa[at.saturating_sub(8)..(at + 16).min(pa.len())],
+                &pb[at.saturating_sub(8)..(at + 16).min(pb.len())]
+            );
         }
         // Cross RESTORE: a's payload into b and b's into a, under a new name.
         let copy = [b"rt:".as_slice(), k].concat();
