@@ -4,10 +4,13 @@
 //! - [`load`]: the main loop of `rdbLoadRio`: every opcode Redis 7.0 writes (AUX, MODULE_AUX,
 //!   FUNCTION2, SELECTDB, RESIZEDB, EXPIRETIME(_MS), IDLE, FREQ, EOF + CRC-64), then key
 //!   records, inserted through `Db` methods.
-//! - [`read_object`]: the type dispatch. **Extension point:** each value type has exactly one
-//!   decoder function, `decode_<type>(r, rdb_type)`, handling every RDB encoding of that type
-//!   (e.g. lists: 1, 10, 14, 18). A type whose decoder is not written yet is refused by
-//!   [`no_decoder`] with an error naming it: the load stops, nothing is faked.
+//! - [`read_object`]: the type dispatch. Each value type has exactly one decoder function,
+//!   `decode_<type>(r, rdb_type, limits)`, handling every RDB encoding of that type (lists 1,
+//!   10, 14, 18; sets 2, 11; sorted sets 3, 5, 12, 17; hashes 4, 9, 13, 16; streams 15, 19,
+//!   21) and converting to the encoding Redis holds after loading ([`TypeLimits`]). A type
+//!   code without a decoder (Redis 7.2's listpack sets, 20) is refused by [`no_decoder`]
+//!   naming it: the load stops, nothing is faked. A collection that decodes empty yields
+//!   [`MSG_EMPTY_KEY`]: [`load`] skips the key, as Redis does.
 //! - [`restore_payload`]: `RESTORE`'s body (type byte + value) into a value.
 
 use super::format::*;

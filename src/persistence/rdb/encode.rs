@@ -3,11 +3,11 @@
 //!
 //! - [`write_preamble`]: `REDIS0010` and the AUX fields, in Redis's order.
 //! - [`write_entry`]: one key record (`[EXPIRETIME_MS] type key value`).
-//! - [`write_object`]: the type dispatch. **Extension point:** each value type has exactly one
-//!   encoder function, `encode_<type>(w, &T)`, called from [`write_object`], and one RDB type
-//!   byte chosen in [`object_type`]. A type whose encoder is not written yet yields
-//!   [`unsupported`], an `io::ErrorKind::Unsupported` error naming the type: a save containing
-//!   such a key fails cleanly (the temp file is removed) instead of writing something wrong.
+//! - [`write_object`]: the type dispatch. Each value type has exactly one encoder function,
+//!   `encode_<type>(w, &T)` ([`encode_string`], [`encode_list`], [`encode_hash`],
+//!   [`encode_set`], [`encode_zset`], [`encode_stream`]), and one RDB type byte per encoding
+//!   chosen in [`object_type`], exactly as Redis 7.0 writes them (docs/persistence.md, "Value
+//!   encodings").
 //! - [`dump_payload`]: `DUMP`'s serialisation (type byte, value, version, CRC-64).
 
 use super::format::*;
@@ -136,14 +136,6 @@ pub fn encode_zset<W: Write>(w: &mut RdbWriter<W>, z: &ZSet) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The error a save or DUMP gets for a type whose RDB encoder does not exist yet.
-pub fn unsupported(v: &Value) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("no RDB encoder for values of type {}", v.type_name()),
-    )
 }
 
 /// `RDB_TYPE_STRING` payload: integers int-encoded when they fit in 32 bits, long strings
