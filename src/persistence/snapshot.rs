@@ -595,11 +595,20 @@ pub fn reload(core: &mut Core, merge: bool) -> Result<bool, String> {
     match load_file(&path, &mut core.dbs, &opts) {
         Ok(None) => Ok(false),
         Ok(Some(st)) => {
-            log::info!(
-                "Done loading RDB, keys loaded: {}, keys expired: {}.",
-                st.keys_loaded,
-                st.keys_expired
-            );
+            if st.empty_keys_skipped > 0 {
+                log::info!(
+                    "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
+                    st.keys_loaded,
+                    st.keys_expired,
+                    st.empty_keys_skipped
+                );
+            } else {
+                log::info!(
+                    "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                    st.keys_loaded,
+                    st.keys_expired
+                );
+            }
             log::info!(
                 "DB loaded from disk: {:.3} seconds",
                 start.elapsed().as_secs_f64()

@@ -687,7 +687,7 @@ pub fn load<R: Read>(
                     Err(e) if e.msg == MSG_EMPTY_KEY => {
                         st.empty_keys_skipped += 1;
                         if st.empty_keys_skipped <= 10 {
-                            log::warn!(
+                            log::info!(
                                 "rdbLoadObject skipping empty key: {}",
                                 String::from_utf8_lossy(&key)
                             );
