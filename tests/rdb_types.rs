@@ -519,7 +519,16 @@ fn corrupt_payloads_are_refused_like_redis_with_sanitization() {
     // (docs/differences.md): Redis accepts a node listpack whose header count is wrong and
     // ignores malformed lengths in the stream metadata; oxidis refuses both, so for streams
     // only "oxidis accepts what Redis refuses" is a failure.
-    let sanitize = ["--sanitize-dump-payload", "yes", "--rdbcompression", "no"];
+    let sanitize = [
+        "--sanitize-dump-payload",
+        "yes",
+        "--rdbcompression",
+        "no",
+        "--list-max-listpack-size",
+        "2",
+        "--stream-node-max-entries",
+        "2",
+    ];
     let theirs = TestServer::redis(&sanitize);
     let ours = TestServer::oxidis(&sanitize);
     let (mut a, mut b) = (ours.conn(), theirs.conn());
@@ -534,11 +543,14 @@ fn corrupt_payloads_are_refused_like_redis_with_sanitization() {
         "XADD x 3-1 other z",
         "XGROUP CREATE x g 0",
         "XREADGROUP GROUP g c COUNT 2 STREAMS x >",
+        &format!("HSET hl a {} b 2", "v".repeat(70)),
+        &format!("ZADD zl 1 {} 2 b", "m".repeat(70)),
+        "RPUSH lm a b c d 5",
     ]) {
         run(&mut b, &line);
     }
     let mut mismatches = Vec::new();
-    for k in ["h", "s", "st", "l", "z", "x"] {
+    for k in ["h", "s", "st", "l", "z", "x", "hl", "zl", "lm"] {
         let p = dump(&mut b, k.as_bytes());
         let body = &p[..p.len() - 10];
         let mut variants: Vec<Vec<u8>> = (1..body.len()).map(|n| body[..n].to_vec()).collect();
