@@ -58,6 +58,53 @@ fn script() -> Vec<Vec<Vec<u8>>> {
     // Sorted sets.
     push("ZADD zset:small 1 a 2.5 b -inf c +inf d 0.1 e -0 f 1e300 g");
     push(&format!("ZADD zset:long 1 a 2 {}", "m".repeat(100)));
+    // Integer-looking strings at every boundary (listpack and RDB integer encodings).
+    let edges = [
+        "0",
+        "-0",
+        "00",
+        "+1",
+        "1a",
+        "-1",
+        "12",
+        "13",
+        "-4096",
+        "4095",
+        "4096",
+        "-32768",
+        "32767",
+        "32768",
+        "-8388608",
+        "8388607",
+        "8388608",
+        "-2147483648",
+        "2147483647",
+        "2147483648",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551616",
+        "123456789012",
+        "1.0",
+        "1e5",
+    ];
+    let mut h = String::from("HSET hash:nums");
+    let mut l = String::from("RPUSH list:nums");
+    let mut z = String::from("ZADD zset:nums");
+    let mut st = String::from("SADD set:nums");
+    let mut si = String::from("SADD set:intedges");
+    for (i, e) in edges.iter().enumerate() {
+        h.push_str(&format!(" {e} {e}"));
+        l.push_str(&format!(" {e}"));
+        z.push_str(&format!(" {i} {e}"));
+        st.push_str(&format!(" {e}"));
+        if e.parse::<i64>().is_ok() && !e.starts_with('+') && *e != "-0" && *e != "00" {
+            si.push_str(&format!(" {e}"));
+        }
+    }
+    for line in [h, l, z, st, si] {
+        push(&line);
+    }
     // Strings (sanity).
     push("SET str:int 12345");
     push("SET str:text hello");
