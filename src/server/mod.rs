@@ -32,6 +32,8 @@ pub struct Server {
     pending_write: Vec<usize>,
     /// Clients to close after this iteration.
     to_close: Vec<usize>,
+    /// Read buffer shared by all clients (zeroed once, so reads never clear memory).
+    iobuf: Vec<u8>,
     last_cron_ms: i64,
 }
 
@@ -55,6 +57,7 @@ impl Server {
             signals,
             pending_write: Vec::new(),
             to_close: Vec::new(),
+            iobuf: vec![0; IOBUF_LEN],
             last_cron_ms: now_ms(),
         };
         s.bind_listeners()?;
@@ -118,7 +121,7 @@ impl Server {
                     self.accept(t.0 - LISTENER_BASE);
                 } else {
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        self.on_readable(t.0);
+                        self.on_readable(t.0, ev.is_read_closed() || ev.is_error());
                     }
                     if ev.is_writable() {
                         self.pending_write.push(t.0);
@@ -218,30 +221,39 @@ impl Server {
         core.clients.insert(c);
     }
 
-    /// Reads everything available, then executes every complete request.
-    fn on_readable(&mut self, token: usize) {
+    /// Reads everything available, then executes every complete request. A short read means
+    /// the socket is drained (readiness is edge-triggered: new data raises a new event), so
+    /// only `drain` (the peer closed or the socket failed) reads on until `WouldBlock`/EOF.
+    fn on_readable(&mut self, token: usize, drain: bool) {
         let Some(mut c) = self.core.clients.take(token) else {
             return;
         };
         let mut closed = false;
         loop {
-            let want = c
-                .parser
-                .pending_big_bulk(c.qbuf.len())
-                .unwrap_or(0)
-                .max(IOBUF_LEN);
+            // Small reads land in the shared, already zeroed `iobuf` and are appended; only a
+            // big bulk argument is read straight into the query buffer, sized to what it needs.
             let len = c.qbuf.len();
-            c.qbuf.reserve(want);
-            let cap = c.qbuf.capacity();
-            c.qbuf.resize(cap, 0);
-            match c.conn.read(&mut c.qbuf[len..]) {
-                Ok(0) => {
-                    c.qbuf.truncate(len);
+            let big = c.parser.pending_big_bulk(len).unwrap_or(0);
+            let read = if big > IOBUF_LEN {
+                c.qbuf.reserve(big);
+                let cap = c.qbuf.capacity();
+                c.qbuf.resize(cap, 0);
+                let r = c.conn.read(&mut c.qbuf[len..]);
+                c.qbuf.truncate(len + r.as_ref().map_or(0, |&n| n));
+                r.map(|n| (n, cap - len))
+            } else {
+                let r = c.conn.read(&mut self.iobuf);
+                if let Ok(n) = r {
+                    c.qbuf.extend_from_slice(&self.iobuf[..n]);
+                }
+                r.map(|n| (n, IOBUF_LEN))
+            };
+            match read {
+                Ok((0, _)) => {
                     closed = true;
                     break;
                 }
-                Ok(n) => {
-                    c.qbuf.truncate(len + n);
+                Ok((n, room)) => {
                     self.core.stats.net_input_bytes += n as u64;
                     if c.qbuf.len() - c.qpos > self.core.config.client_query_buffer_limit as usize {
                         warn!(
@@ -251,14 +263,13 @@ impl Server {
                         closed = true;
                         break;
                     }
+                    if n < room && !drain {
+                        break;
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    c.qbuf.truncate(len);
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => c.qbuf.truncate(len),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    c.qbuf.truncate(len);
                     debug!("Reading from client: {e}");
                     closed = true;
                     break;
