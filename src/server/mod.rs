@@ -34,6 +34,8 @@ pub struct Server {
     to_close: Vec<usize>,
     /// Read buffer shared by all clients (zeroed once, so reads never clear memory).
     iobuf: Vec<u8>,
+    /// The argv vector of every request, kept empty between calls (no allocation per command).
+    argv: Vec<&'static [u8]>,
     last_cron_ms: i64,
 }
 
@@ -58,6 +60,7 @@ impl Server {
             pending_write: Vec::new(),
             to_close: Vec::new(),
             iobuf: vec![0; IOBUF_LEN],
+            argv: Vec::new(),
             last_cron_ms: now_ms(),
         };
         s.bind_listeners()?;
@@ -287,6 +290,7 @@ impl Server {
     /// Parses and runs every complete request in the client's query buffer.
     fn process_input(&mut self, c: &mut Client) {
         let qbuf = std::mem::take(&mut c.qbuf);
+        let mut argv: Vec<&[u8]> = std::mem::take(&mut self.argv);
         let max_bulk = self.core.config.proto_max_bulk_len;
         while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP) {
             let auth = c.authenticated;
@@ -301,12 +305,9 @@ impl Server {
                     c.qpos = end;
                     let keep_going = match kind {
                         Parsed::Multibulk => {
-                            let ranges = std::mem::take(&mut c.parser.args);
-                            let argv: Vec<&[u8]> =
-                                ranges.iter().map(|&(s, e)| &qbuf[s..e]).collect();
-                            let r = call::process(&mut self.core, c, &argv);
-                            c.parser.args = ranges;
-                            r
+                            argv.clear();
+                            argv.extend(c.parser.args.iter().map(|&(s, e)| &qbuf[s..e]));
+                            call::process(&mut self.core, c, &argv)
                         }
                         Parsed::Inline => {
                             let owned = std::mem::take(&mut c.parser.inline_args);
@@ -335,6 +336,7 @@ impl Server {
                 }
             }
         }
+        self.argv = recycle(argv);
         let mut qbuf = qbuf;
         if c.qpos > 0 {
             qbuf.drain(..c.qpos);
@@ -492,6 +494,13 @@ impl Server {
     }
 }
 
+/// Empties an argv vector and returns it with a free lifetime, keeping its allocation
+/// (an in-place collect over an empty vector of same-layout elements).
+fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
+    v.clear();
+    v.into_iter().map(|_| &[][..]).collect()
+}
+
 trait ReadNb {
     fn read_nb(&mut self, buf: &mut [u8]) -> io::Result<usize>;
 }
@@ -499,5 +508,22 @@ trait ReadNb {
 impl ReadNb for mio::net::UnixStream {
     fn read_nb(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         io::Read::read(self, buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recycle;
+
+    #[test]
+    fn recycle_keeps_the_allocation() {
+        let data = b"set k v".to_vec();
+        let mut v: Vec<&[u8]> = Vec::with_capacity(8);
+        v.extend(data.split(|&b| b == b' '));
+        let ptr = v.as_ptr() as usize;
+        let r: Vec<&'static [u8]> = recycle(v);
+        assert!(r.is_empty());
+        assert_eq!(r.capacity(), 8);
+        assert_eq!(r.as_ptr() as usize, ptr);
     }
 }
