@@ -240,16 +240,19 @@ pub struct CmdStat {
 
 /// Name → command lookup, with a stable id per command/subcommand for stats.
 pub struct Registry {
-    by_name: HashMap<Vec<u8>, usize>,
+    by_name: NameMap,
     pub cmds: Vec<&'static Command>,
     /// For each id, its subcommands by lower-case name.
-    subs: Vec<HashMap<Vec<u8>, usize>>,
+    subs: Vec<NameMap>,
 }
+
+/// Lower-case name → id. The table is fixed, so the fast `ahash` hasher replaces SipHash.
+type NameMap = HashMap<Vec<u8>, usize, ahash::RandomState>;
 
 impl Registry {
     pub fn new() -> Self {
         let mut r = Registry {
-            by_name: HashMap::new(),
+            by_name: NameMap::default(),
             cmds: Vec::new(),
             subs: Vec::new(),
         };
@@ -269,25 +272,18 @@ impl Registry {
 
     fn push(&mut self, c: &'static Command) -> usize {
         self.cmds.push(c);
-        self.subs.push(HashMap::new());
+        self.subs.push(NameMap::default());
         self.cmds.len() - 1
     }
 
     /// Top-level command by name, case-insensitively.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
-        if name.len() > 64 {
-            return None;
-        }
-        let mut buf = [0u8; 64];
-        let lower = &mut buf[..name.len()];
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        self.by_name.get(&*lower).copied()
+        lookup_lower(&self.by_name, name)
     }
 
     /// Subcommand of container `id`, case-insensitively.
     pub fn lookup_sub(&self, id: usize, name: &[u8]) -> Option<usize> {
-        self.subs[id].get(&name.to_ascii_lowercase()).copied()
+        lookup_lower(&self.subs[id], name)
     }
 
     /// Resolves `argv` the way Redis's `lookupCommand` does: containers with an argument
@@ -312,6 +308,18 @@ impl Registry {
     pub fn top_level(&self) -> impl Iterator<Item = (usize, &'static Command)> + '_ {
         self.by_name.values().map(move |&id| (id, self.cmds[id]))
     }
+}
+
+/// Looks `name` up case-insensitively, lower-casing it on the stack (no allocation).
+fn lookup_lower(map: &NameMap, name: &[u8]) -> Option<usize> {
+    if name.len() > 64 {
+        return None;
+    }
+    let mut buf = [0u8; 64];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    map.get(&*lower).copied()
 }
 
 impl Default for Registry {
