@@ -410,7 +410,6 @@ impl Server {
 
     /// Writes pending replies directly; registers `WRITABLE` only where a write was short.
     fn before_sleep(&mut self) {
-        let now = crate::core::now_ms();
         let mut tokens = std::mem::take(&mut self.pending_write);
         tokens.sort_unstable();
         tokens.dedup();
@@ -436,6 +435,8 @@ impl Server {
                     }
                 }
                 Ok(false) => {
+                    // The clock is read only for short writes (output buffer limits).
+                    let now = crate::core::now_ms();
                     if c.obuf_over_limit(&self.core.config.client_output_buffer_limit, now) {
                         warn!(
                             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
