@@ -244,6 +244,14 @@ pub struct Registry {
     pub cmds: Vec<&'static Command>,
     /// For each id, its subcommands by lower-case name.
     subs: Vec<NameMap>,
+    /// Top-level ids by [`bucket`] of their name: case-insensitive lookup without hashing.
+    buckets: Vec<Vec<usize>>,
+}
+
+/// Bucket of a command name: its length (up to 31) and first byte, case-folded.
+#[inline]
+fn bucket(name: &[u8]) -> usize {
+    (name.len().min(31) << 5) | (name.first().map_or(0, |&b| b & 31) as usize)
 }
 
 /// Lower-case name → id. The table is fixed, so the fast `ahash` hasher replaces SipHash.
@@ -255,6 +263,7 @@ impl Registry {
             by_name: NameMap::default(),
             cmds: Vec::new(),
             subs: Vec::new(),
+            buckets: vec![Vec::new(); 32 * 32],
         };
         for table in TABLES {
             for c in table.iter() {
@@ -267,6 +276,9 @@ impl Registry {
                 }
             }
         }
+        for (name, &id) in &r.by_name {
+            r.buckets[bucket(name)].push(id);
+        }
         r
     }
 
@@ -278,7 +290,13 @@ impl Registry {
 
     /// Top-level command by name, case-insensitively.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
-        lookup_lower(&self.by_name, name)
+        self.buckets[bucket(name)].iter().copied().find(|&id| {
+            self.cmds[id]
+                .meta
+                .name
+                .as_bytes()
+                .eq_ignore_ascii_case(name)
+        })
     }
 
     /// Subcommand of container `id`, case-insensitively.
@@ -325,5 +343,26 @@ fn lookup_lower(map: &NameMap, name: &[u8]) -> Option<usize> {
 impl Default for Registry {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::Registry;
+
+    #[test]
+    fn lookup_finds_every_command_in_any_case() {
+        let r = Registry::new();
+        for (name, &id) in &r.by_name {
+            assert_eq!(r.lookup(name), Some(id));
+            assert_eq!(r.lookup(&name.to_ascii_uppercase()), Some(id));
+            let mut mixed = name.clone();
+            mixed[0] = mixed[0].to_ascii_uppercase();
+            assert_eq!(r.lookup(&mixed), Some(id));
+        }
+        assert!(r.lookup(b"get").is_some());
+        for bad in [&b""[..], b"gett", b"ge", b"\xc7et", &[b'g'; 100]] {
+            assert_eq!(r.lookup(bad), None);
+        }
     }
 }
