@@ -244,8 +244,8 @@ pub struct Registry {
     pub cmds: Vec<&'static Command>,
     /// For each id, its subcommands by lower-case name.
     subs: Vec<NameMap>,
-    /// Top-level ids by [`bucket`] of their name: case-insensitive lookup without hashing.
-    buckets: Vec<Vec<usize>>,
+    /// Top-level names and ids by [`bucket`] of the name: case-insensitive lookup without hashing.
+    buckets: Vec<Vec<(&'static [u8], usize)>>,
 }
 
 /// Bucket of a command name: its length (up to 31) and first byte, case-folded.
@@ -277,7 +277,7 @@ impl Registry {
             }
         }
         for (name, &id) in &r.by_name {
-            r.buckets[bucket(name)].push(id);
+            r.buckets[bucket(name)].push((r.cmds[id].meta.name.as_bytes(), id));
         }
         r
     }
@@ -290,13 +290,10 @@ impl Registry {
 
     /// Top-level command by name, case-insensitively.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
-        self.buckets[bucket(name)].iter().copied().find(|&id| {
-            self.cmds[id]
-                .meta
-                .name
-                .as_bytes()
-                .eq_ignore_ascii_case(name)
-        })
+        let b = &self.buckets[bucket(name)];
+        b.iter()
+            .find(|(n, _)| eq_folded(n, name))
+            .map(|&(_, id)| id)
     }
 
     /// Subcommand of container `id`, case-insensitively.
@@ -326,6 +323,17 @@ impl Registry {
     pub fn top_level(&self) -> impl Iterator<Item = (usize, &'static Command)> + '_ {
         self.by_name.values().map(move |&id| (id, self.cmds[id]))
     }
+}
+
+/// `name` equals the lower-case `lower` ignoring ASCII case (one pass, no case conversion
+/// of `lower`).
+#[inline]
+fn eq_folded(lower: &[u8], name: &[u8]) -> bool {
+    lower.len() == name.len()
+        && lower
+            .iter()
+            .zip(name)
+            .all(|(&l, &n)| l == n || (l.is_ascii_lowercase() && n | 0x20 == l))
 }
 
 /// Looks `name` up case-insensitively, lower-casing it on the stack (no allocation).
@@ -361,8 +369,19 @@ mod lookup_tests {
             assert_eq!(r.lookup(&mixed), Some(id));
         }
         assert!(r.lookup(b"get").is_some());
-        for bad in [&b""[..], b"gett", b"ge", b"\xc7et", &[b'g'; 100]] {
+        for bad in [&b""[..], b"gett", b"ge", b"\xc7et", b"g\x05t", &[b'g'; 100]] {
             assert_eq!(r.lookup(bad), None);
         }
+    }
+
+    #[test]
+    fn only_letters_fold() {
+        use super::eq_folded;
+        assert!(eq_folded(b"client-x", b"CLIENT-X"));
+        assert!(eq_folded(b"client-x", b"cLiEnT-x"));
+        // '-' (0x2d) | 0x20 is itself, but '\r' (0x0d) | 0x20 is '-': no match.
+        assert!(!eq_folded(b"client-x", b"CLIENT\rX"));
+        assert!(!eq_folded(b"get", b"GE"));
+        assert!(!eq_folded(b"get", b"\xc7ET"));
     }
 }
