@@ -188,6 +188,8 @@ pub struct Core {
     pub paused_clients: Vec<usize>,
     /// (db, key) → tokens of clients watching it.
     pub watched: HashMap<(usize, Vec<u8>), Vec<usize>>,
+    /// Clients blocked on keys and the keys signalled ready (see [`crate::blocking`]).
+    pub blocking: crate::blocking::Blocking,
     /// Tokens whose WATCH was invalidated by the last command (flagged by the loop).
     pub cas_dirty: Vec<usize>,
     /// `CLIENT PAUSE`: until (ms) and whether only writes pause.
@@ -204,6 +206,10 @@ pub struct Core {
     pub startup_memory: usize,
     pub peak_memory: usize,
     pub tcp_port: u16,
+    /// Snapshot and persistence state (BGSAVE, save points, INFO persistence).
+    pub rdb: crate::persistence::snapshot::RdbState,
+    /// True while EXEC runs its queue (BGSAVE is then scheduled, as in Redis).
+    pub in_exec: bool,
 }
 
 impl Core {
@@ -240,6 +246,7 @@ impl Core {
             wake_write: Vec::new(),
             paused_clients: Vec::new(),
             watched: HashMap::new(),
+            blocking: Default::default(),
             cas_dirty: Vec::new(),
             pause: None,
             active_expire: true,
@@ -250,6 +257,8 @@ impl Core {
             startup_memory: crate::alloc::used(),
             peak_memory: crate::alloc::used(),
             tcp_port: 0,
+            rdb: Default::default(),
+            in_exec: false,
         }
     }
 
@@ -258,8 +267,11 @@ impl Core {
         ((now_ms / 1000) as u32) & ((1 << 24) - 1)
     }
 
-    /// Invalidates WATCHes on `key` (Redis `signalModifiedKey`).
+    /// Invalidates WATCHes on `key` (Redis `signalModifiedKey`) and signals clients blocked
+    /// on it (`signalKeyAsReady`; served after the command, see [`crate::blocking`]). Any
+    /// code that creates or changes a key, in any db, must call it.
     pub fn key_modified(&mut self, db: usize, key: &[u8]) {
+        self.blocking.signal_key_ready(db, key);
         if self.watched.is_empty() {
             return;
         }
@@ -269,7 +281,9 @@ impl Core {
     }
 
     /// Invalidates every WATCH on `db` (FLUSHDB, SWAPDB) — or all dbs when `None`.
+    /// Also signals every key of `db` on which clients are blocked (SWAPDB brings new data).
     pub fn db_modified(&mut self, db: Option<usize>) {
+        self.blocking.signal_db(db);
         for ((d, _), ws) in &self.watched {
             if db.is_none_or(|x| x == *d) {
                 self.cas_dirty.extend_from_slice(ws);

@@ -199,9 +199,13 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             }
             line!(s, "client_recent_max_input_buffer:{inb}");
             line!(s, "client_recent_max_output_buffer:{outb}");
-            line!(s, "blocked_clients:0");
+            line!(s, "blocked_clients:{}", core.blocking.blocked_clients());
             line!(s, "tracking_clients:0");
-            line!(s, "clients_in_timeout_table:0");
+            line!(
+                s,
+                "clients_in_timeout_table:{}",
+                core.blocking.in_timeout_table()
+            );
         }
         "memory" => {
             let used = used_memory(core) as u64;
@@ -300,18 +304,40 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             line!(s, "current_cow_size:0");
             line!(s, "current_cow_size_age:0");
             line!(s, "current_fork_perc:0.00");
-            line!(s, "current_save_keys_processed:0");
-            line!(s, "current_save_keys_total:0");
+            let rdb = &core.rdb;
+            let cur = rdb.current.as_ref();
+            line!(
+                s,
+                "current_save_keys_processed:{}",
+                cur.map_or(0, |c| c.keys_processed())
+            );
+            line!(
+                s,
+                "current_save_keys_total:{}",
+                cur.map_or(0, |c| c.keys_total)
+            );
             line!(s, "rdb_changes_since_last_save:{}", core.dirty);
-            line!(s, "rdb_bgsave_in_progress:0");
+            line!(s, "rdb_bgsave_in_progress:{}", cur.is_some() as u8);
             line!(s, "rdb_last_save_time:{}", core.lastsave);
-            line!(s, "rdb_last_bgsave_status:ok");
-            line!(s, "rdb_last_bgsave_time_sec:-1");
-            line!(s, "rdb_current_bgsave_time_sec:-1");
-            line!(s, "rdb_saves:0");
+            line!(
+                s,
+                "rdb_last_bgsave_status:{}",
+                if rdb.last_bgsave_err { "err" } else { "ok" }
+            );
+            line!(
+                s,
+                "rdb_last_bgsave_time_sec:{}",
+                rdb.last_bgsave_time_sec.unwrap_or(-1)
+            );
+            line!(
+                s,
+                "rdb_current_bgsave_time_sec:{}",
+                cur.map_or(-1, |c| crate::core::now_ms() / 1000 - c.start_s)
+            );
+            line!(s, "rdb_saves:{}", rdb.saves);
             line!(s, "rdb_last_cow_size:0");
-            line!(s, "rdb_last_load_keys_expired:0");
-            line!(s, "rdb_last_load_keys_loaded:0");
+            line!(s, "rdb_last_load_keys_expired:{}", rdb.load_keys_expired);
+            line!(s, "rdb_last_load_keys_loaded:{}", rdb.load_keys_loaded);
             line!(s, "aof_enabled:0");
             line!(s, "aof_rewrite_in_progress:0");
             line!(s, "aof_rewrite_scheduled:0");

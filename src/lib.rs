@@ -7,11 +7,13 @@
 //! - [`db`]: databases, the incrementally rehashed keyspace table, expiry.
 //! - [`cmd`]: the command table, the dispatch gates and `call()`, and one file of handlers per group.
 //! - [`client`]: per-connection state and buffers.
+//! - [`blocking`]: clients blocked on keys (BLPOP & co.), served after the command that fed them.
 //! - [`server`]: the mio loop, listeners, cron.
 //! - [`config`]: one table of `redis.conf` directives.
 //! - [`persistence`]: RDB encoding/decoding and the fork-free snapshot.
 
 pub mod alloc;
+pub mod blocking;
 pub mod client;
 pub mod cmd;
 pub mod config;
@@ -70,6 +72,10 @@ pub fn run_main(argv: Vec<std::ffi::OsString>) -> i32 {
     }
     let mut core = core::Core::new(cfg);
     core.config_file = startup.config_path.clone();
+    if let Err(msg) = persistence::snapshot::load_at_startup(&mut core) {
+        log::error!("{msg}");
+        return 1;
+    }
     core.executable = argv
         .first()
         .map(|a| a.to_string_lossy().into_owned())

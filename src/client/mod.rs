@@ -65,6 +65,10 @@ pub mod flags {
     pub const UNIX: u32 = 1 << 7;
     /// Subscribed to at least one channel or pattern (output limits of the pubsub class).
     pub const PUBSUB: u32 = 1 << 8;
+    /// Blocked on keys (BLPOP & co.): input is not processed until unblocked (`crate::blocking`).
+    pub const BLOCKED: u32 = 1 << 20;
+    /// May not block (running inside EXEC): blocking commands answer as on timeout.
+    pub const DENY_BLOCKING: u32 = 1 << 21;
 }
 
 /// `CLIENT REPLY` mode.
@@ -220,6 +224,9 @@ impl Client {
         let mut s = String::new();
         if self.has(flags::MULTI) {
             s.push('x');
+        }
+        if self.has(flags::BLOCKED) {
+            s.push('b');
         }
         if self.has(flags::DIRTY_CAS) {
             s.push('d');

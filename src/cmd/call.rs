@@ -132,6 +132,11 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
                 client.out.raw(b"+QUEUED\r\n");
             } else {
                 call_at(core, client, id, argv, now, start_us);
+                // Clients blocked on keys this command (or whole EXEC) made ready are
+                // served now, before this client's next command.
+                if core.blocking.has_ready() {
+                    crate::blocking::handle_ready(core, client);
+                }
             }
         }
         Err(e) => {
@@ -183,7 +188,35 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
         core.cmd_stats[id].rejected_calls += 1;
         return Err(error::NOT_IN_MULTI);
     }
+    if core.rdb.writes_denied(&core.config) {
+        misconf_gate(core, client, id)?;
+    }
     Ok(id)
+}
+
+/// `stop-writes-on-bgsave-error`: after a failed BGSAVE (with save points configured), write
+/// commands, PING, and an EXEC with queued writes are refused with MISCONF.
+fn misconf_gate(core: &mut Core, client: &mut Client, id: usize) -> Result<(), Error> {
+    let cmd = core.registry.cmds[id];
+    let name = cmd.meta.name;
+    let exec_writes = name == "exec"
+        && client.has(flags::MULTI)
+        && client
+            .multi
+            .iter()
+            .any(|q| core.registry.cmds[q.id].has(flag::WRITE));
+    if !(cmd.has(flag::WRITE) || name == "ping" || exec_writes) {
+        return Ok(());
+    }
+    core.cmd_stats[id].rejected_calls += 1;
+    if exec_writes {
+        super::transaction::discard_state(client);
+        super::transaction::unwatch_all(core, client);
+        let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+        msg.extend_from_slice(error::MISCONF.text());
+        return Err(Error::owned(msg));
+    }
+    Err(error::MISCONF)
 }
 
 /// Sends an error reply and counts it (rejected before `call`).
@@ -194,7 +227,8 @@ fn reply_error(core: &mut Core, client: &mut Client, e: &Error) {
     }
 }
 
-fn count_error(core: &mut Core, e: &Error) {
+/// Counts an error reply in `INFO stats` and `errorstats`.
+pub(crate) fn count_error(core: &mut Core, e: &Error) {
     core.stats.error_replies += 1;
     *core.stats.errorstats.entry(e.code().to_vec()).or_insert(0) += 1;
 }
@@ -225,13 +259,7 @@ fn call_at(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now:
         core.cmd_stats[id].failed_calls += 1;
     }
     // WATCH invalidations take effect before the next command of any client.
-    for t in std::mem::take(&mut core.cas_dirty) {
-        if t == client.token {
-            client.flags |= flags::DIRTY_CAS;
-        } else if let Some(c) = core.clients.get_mut(t) {
-            c.flags |= flags::DIRTY_CAS;
-        }
-    }
+    apply_cas_dirty(core, Some(client), None);
     if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         client.out.buf.truncate(reply_start);
     }
@@ -259,6 +287,24 @@ fn call_at(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now:
         core.feed_monitors(client, argv);
     }
     slowlog(core, client, cmd, argv, dur, now);
+}
+
+/// Flags `DIRTY_CAS` on the clients whose WATCHed keys changed. Clients taken out of the
+/// table (the one running, one being served by `blocking`) are passed in.
+pub(crate) fn apply_cas_dirty(
+    core: &mut Core,
+    mut a: Option<&mut Client>,
+    mut b: Option<&mut Client>,
+) {
+    for t in std::mem::take(&mut core.cas_dirty) {
+        if let Some(c) = a.as_deref_mut().filter(|c| c.token == t) {
+            c.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = b.as_deref_mut().filter(|c| c.token == t) {
+            c.flags |= flags::DIRTY_CAS;
+        } else if let Some(c) = core.clients.get_mut(t) {
+            c.flags |= flags::DIRTY_CAS;
+        }
+    }
 }
 
 fn slowlog(core: &mut Core, client: &Client, cmd: &Command, argv: &[&[u8]], dur: i64, now: i64) {

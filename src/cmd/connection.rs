@@ -413,6 +413,25 @@ fn client_reply(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 /// CLIENT NO-EVICT ON|OFF
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    if argv.len() > 4 {
+        return Err(Error::err(
+            "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let how = match argv.get(3) {
+        None => crate::blocking::Unblock::Timeout,
+        Some(a) if is(a, "timeout") => crate::blocking::Unblock::Timeout,
+        Some(a) if is(a, "error") => crate::blocking::Unblock::Error,
+        Some(_) => return Err(error::UNBLOCK_REASON),
+    };
+    let id = args::int(argv[2])?;
+    let done = id >= 0 && crate::blocking::unblock_by_id(ctx.core, id as u64, how);
+    ctx.out().int(done as i64);
+    Ok(())
+}
+
 fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if is(argv[2], "on") {
         ctx.client.flags |= flags::NO_EVICT;
@@ -533,6 +552,7 @@ pub const COMMANDS: &[Command] = &[
             Command::new(&meta::CLIENT_GETNAME, client_getname),
             Command::new(&meta::CLIENT_REPLY, client_reply),
             Command::new(&meta::CLIENT_NO_EVICT, client_no_evict),
+            Command::new(&meta::CLIENT_UNBLOCK, client_unblock),
             Command::new(&meta::CLIENT_PAUSE, client_pause),
             Command::new(&meta::CLIENT_UNPAUSE, client_unpause),
             Command::new(&meta::CLIENT_HELP, client_help),

@@ -338,6 +338,8 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             );
         }
         ctx.out().ok();
+    } else if is(sub, "reload") {
+        debug_reload(ctx, &argv[2..])?;
     } else if is(sub, "protocol") && n == 3 {
         debug_protocol(ctx, argv[2])?;
     } else {
@@ -346,6 +348,52 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         m.extend_from_slice(b"'. Try DEBUG HELP.");
         return Err(Error::owned(m));
     }
+    Ok(())
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the databases, load the file back.
+fn debug_reload(ctx: &mut Ctx, opts: &[&[u8]]) -> CmdResult {
+    use crate::persistence::snapshot;
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for o in opts {
+        if is(o, "merge") {
+            merge = true;
+        } else if is(o, "noflush") {
+            flush = false;
+        } else if is(o, "nosave") {
+            save = false;
+        } else {
+            return Err(Error::err(
+                "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    if save {
+        // A running BGSAVE is completed first: two snapshots never run at once.
+        snapshot::complete_running(ctx.core);
+        if !snapshot::save_sync(ctx.core) {
+            return Err(error::ERR_BARE);
+        }
+    }
+    if flush {
+        for db in ctx.core.dbs.iter_mut() {
+            db.flush();
+        }
+        ctx.core.db_modified(None);
+    }
+    match snapshot::reload(ctx.core, merge) {
+        Ok(true) => {}
+        Ok(false) => {
+            log::warn!("Fatal error loading the DB: No such file or directory.");
+            return Err(Error::err("Error trying to load the RDB dump"));
+        }
+        Err(msg) => {
+            log::warn!("{msg}");
+            return Err(Error::err("Error trying to load the RDB dump"));
+        }
+    }
+    log::warn!("DB reloaded by DEBUG RELOAD");
+    ctx.out().ok();
     Ok(())
 }
 
@@ -431,6 +479,19 @@ const DEBUG_HELP: &[&str] = &[
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
     "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

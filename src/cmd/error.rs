@@ -107,3 +107,53 @@ pub const NUMKEYS_TOO_MANY: Error =
     Error::fixed("ERR Number of keys can't be greater than number of args");
 pub const LIMIT_NEGATIVE: Error = Error::fixed("ERR LIMIT can't be negative");
 pub const INVALID_CURSOR: Error = Error::fixed("ERR invalid cursor");
+pub const DECR_OVERFLOW: Error = Error::fixed("ERR decrement would overflow");
+pub const OFFSET_OUT_OF_RANGE: Error = Error::fixed("ERR offset is out of range");
+pub const INCR_NAN: Error = Error::fixed("ERR increment would produce NaN or Infinity");
+pub const LCS_NOT_STRINGS: Error =
+    Error::fixed("ERR The specified keys must contain string values");
+pub const LCS_LEN_AND_IDX: Error =
+    Error::fixed("ERR If you want both the length and indexes, please just use IDX.");
+pub const LCS_TOO_LONG: Error = Error::fixed("ERR String too long for LCS");
+pub const LCS_OVER_LIMIT: Error =
+    Error::fixed("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+pub const LCS_ALLOC: Error =
+    Error::fixed("ERR Insufficient memory, failed allocating transient memory for LCS");
+pub const HASH_VALUE_NOT_INTEGER: Error = Error::fixed("ERR hash value is not an integer");
+pub const HASH_VALUE_NOT_FLOAT: Error = Error::fixed("ERR hash value is not a float");
+pub const HASH_INCR_NAN_OR_INF: Error = Error::fixed("ERR value is NaN or Infinity");
+pub const HRANDFIELD_VALUE_RANGE: Error = Error::fixed("ERR value is out of range");
+pub const HRANDFIELD_COUNT_RANGE: Error = Error::fixed(
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+);
+pub const BGSAVE_IN_PROGRESS: Error = Error::fixed("ERR Background save already in progress");
+/// Redis's `shared.err`: a bare `-ERR` (failed SAVE, DEBUG RELOAD).
+pub const ERR_BARE: Error = Error::fixed("ERR");
+pub const BUSYKEY: Error = Error::fixed("BUSYKEY Target key name already exists.");
+pub const DUMP_PAYLOAD: Error = Error::fixed("ERR DUMP payload version or checksum are wrong");
+pub const BAD_DATA_FORMAT: Error = Error::fixed("ERR Bad data format");
+pub const TIMEOUT_NOT_FLOAT: Error = Error::fixed("ERR timeout is not a float or out of range");
+pub const TIMEOUT_NEGATIVE: Error = Error::fixed("ERR timeout is negative");
+pub const UNBLOCKED_BY_CLIENT_UNBLOCK: Error =
+    Error::fixed("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+pub const UNBLOCK_REASON: Error =
+    Error::fixed("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+pub const LPOS_RANK_ZERO: Error = Error::fixed("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+pub const LPOS_COUNT_NEGATIVE: Error = Error::fixed("ERR COUNT can't be negative");
+pub const LPOS_MAXLEN_NEGATIVE: Error = Error::fixed("ERR MAXLEN can't be negative");
+pub const ZADD_XX_NX: Error =
+    Error::fixed("ERR XX and NX options at the same time are not compatible");
+pub const ZADD_GT_LT_NX: Error =
+    Error::fixed("ERR GT, LT, and/or NX options at the same time are not compatible");
+pub const ZADD_INCR_PAIR: Error =
+    Error::fixed("ERR INCR option supports a single increment-element pair");
+pub const SCORE_NAN: Error = Error::fixed("ERR resulting score is not a number (NaN)");
+pub const MINMAX_NOT_FLOAT: Error = Error::fixed("ERR min or max is not a float");
+pub const LEX_RANGE: Error = Error::fixed("ERR min or max not valid string range item");
+pub const LIMIT_NEEDS_BY: Error = Error::fixed(
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+);
+pub const WITHSCORES_BYLEX: Error =
+    Error::fixed("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+pub const WEIGHT_NOT_FLOAT: Error = Error::fixed("ERR weight value is not a float");
+pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");

@@ -239,7 +239,12 @@ pub fn getkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     }
     let keys = super::keyspec::keys_of(c.meta, args);
     if keys.is_empty() {
-        return Err(Error::err("The command has no key arguments"));
+        // Redis tells a command without key specs from arguments that yield no key
+        // (e.g. a ZUNIONSTORE numkeys larger than the arguments).
+        if c.meta.key_specs == b"~0\r\n" {
+            return Err(Error::err("The command has no key arguments"));
+        }
+        return Err(Error::err("Invalid arguments specified for command"));
     }
     let out = ctx.out();
     out.array_len(keys.len());

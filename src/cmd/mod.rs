@@ -21,8 +21,10 @@ pub mod hash;
 pub mod hll;
 pub mod keys;
 pub mod list;
+pub mod persist;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod stream;
 pub mod string;
 pub mod transaction;
@@ -81,10 +83,10 @@ pub mod flag {
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLEKEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
-        (NO_ASYNC_LOADING, "no_async_loading"),
         (SENTINEL, "sentinel"),
         (ONLY_SENTINEL, "only_sentinel"),
     ];
@@ -225,6 +227,8 @@ pub const TABLES: &[&[Command]] = &[
     bitmap::COMMANDS,
     hll::COMMANDS,
     stream::COMMANDS,
+    persist::COMMANDS,
+    sort::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.

@@ -69,12 +69,19 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// FLUSHALL [ASYNC|SYNC]
 fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     flush_mode(argv)?;
+    // A running BGSAVE is abandoned first (Redis kills its child), so that the flushed tables
+    // are simply freed rather than handed to the snapshot.
+    if ctx.core.rdb.in_progress() {
+        log::warn!("Background saving terminated by FLUSHALL");
+        crate::persistence::snapshot::abort(ctx.core);
+    }
     let mut n = 0;
     for db in ctx.core.dbs.iter_mut() {
         n += db.flush();
     }
-    // Redis counts FLUSHALL as at least one change so that save points trigger.
-    ctx.core.dirty += n as u64 + 1;
+    // Redis 7.0 counts the keys removed (an empty FLUSHALL changes nothing) [measured].
+    ctx.core.dirty += n as u64;
+    crate::persistence::snapshot::after_flushall(ctx.core);
     ctx.core.db_modified(None);
     ctx.out().ok();
     Ok(())
@@ -105,10 +112,13 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let mut req = ShutdownRequest::default();
     let mut abort = false;
+    let (mut nosave, mut save) = (false, false);
     for a in &argv[1..] {
         if is(a, "nosave") {
+            nosave = true;
             req.save = Some(false);
         } else if is(a, "save") {
+            save = true;
             req.save = Some(true);
         } else if is(a, "now") {
             req.now = true;
@@ -120,6 +130,9 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             return Err(error::SYNTAX);
         }
     }
+    if nosave && save {
+        return Err(error::SYNTAX);
+    }
     if abort {
         if argv.len() != 2 {
             return Err(error::SYNTAX);
@@ -127,6 +140,11 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         // Shutdown is immediate in oxidis (nothing to wait for), so there is never one to abort.
         return Err(Error::err("No shutdown in progress."));
     }
+    // The save happens here so that a failure is this client's error reply.
+    if crate::persistence::snapshot::shutdown_save(ctx.core, req.save, req.force).is_err() {
+        return Err(Error::err("Errors trying to SHUTDOWN. Check logs."));
+    }
+    req.save = Some(false);
     ctx.core.shutdown = Some(req);
     Ok(())
 }

@@ -977,22 +977,127 @@ fn xread_generic(ctx: &mut Ctx, argv: &[&[u8]], xreadgroup: bool) -> CmdResult {
     Ok(())
 }
 
-/// Blocks an XREAD/XREADGROUP client until one of its streams gets entries past its ID.
+/// Blocks an XREAD/XREADGROUP client until one of its streams gets entries past its ID
+/// (`blockForKeys` with `BLOCKED_STREAM`); a client that may not block (inside MULTI) gets
+/// the null reply of a timeout at once.
 #[allow(clippy::too_many_arguments)]
 fn block_for_streams(
     ctx: &mut Ctx,
-    _argv: &[&[u8]],
-    _streams_arg: usize,
-    _streams_count: usize,
-    _ids: &[StreamId],
-    _timeout: i64,
-    _count: i64,
-    _group: Option<(&[u8], &[u8])>,
-    _noack: bool,
+    argv: &[&[u8]],
+    streams_arg: usize,
+    streams_count: usize,
+    ids: &[StreamId],
+    timeout: i64,
+    count: i64,
+    group: Option<(&[u8], &[u8])>,
+    noack: bool,
 ) -> CmdResult {
-    // Until the blocking framework lands, behave as a client that may not block (as inside
-    // MULTI): the null reply of a timeout.
-    ctx.out().null_array();
+    if !crate::blocking::can_block(ctx) {
+        ctx.out().null_array();
+        return Ok(());
+    }
+    let keys: Vec<&[u8]> = argv[streams_arg..streams_arg + streams_count].to_vec();
+    let mut per_key: Vec<(Vec<u8>, StreamId)> = Vec::with_capacity(keys.len());
+    for (k, id) in keys.iter().zip(ids) {
+        if !per_key.iter().any(|(x, _)| x.as_slice() == *k) {
+            per_key.push((k.to_vec(), *id));
+        }
+    }
+    let deadline = if timeout == 0 {
+        None
+    } else {
+        Some(ctx.now.saturating_add(timeout))
+    };
+    let op = crate::blocking::BlockOp::StreamRead {
+        ids: per_key,
+        // Redis's XREAD_BLOCKED_DEFAULT_COUNT when no COUNT was given.
+        count: if count > 0 { count as usize } else { 1000 },
+        group: group.map(|(g, c)| (g.to_vec(), c.to_vec(), noack)),
+    };
+    crate::blocking::block(ctx, &keys, deadline, op);
+    Ok(())
+}
+
+/// Whether a client blocked by XREAD/XREADGROUP on `key` can be served now: the stream's
+/// last ID passed the client's ID (or its group's last delivered ID), or the group is gone
+/// (reported as an error).
+pub fn can_serve_blocked(
+    core: &crate::core::Core,
+    db: usize,
+    key: &[u8],
+    op: &crate::blocking::BlockOp,
+) -> bool {
+    let crate::blocking::BlockOp::StreamRead { ids, group, .. } = op else {
+        return false;
+    };
+    let Some(s) = core.dbs[db].dict.get(key).and_then(|e| e.val.as_stream()) else {
+        return false;
+    };
+    let Some((_, gt)) = ids.iter().find(|(k, _)| k.as_slice() == key) else {
+        return false;
+    };
+    match group {
+        Some((g, _, _)) => match s.groups.get(g.as_slice()) {
+            None => true,
+            Some(gr) => s.last_id > gr.last_id,
+        },
+        None => s.last_id > *gt,
+    }
+}
+
+/// Serves a blocked XREAD/XREADGROUP client from the ready `key`
+/// (`serveClientsBlockedOnStreamKey`): the reply holds that one stream.
+pub fn serve_blocked(ctx: &mut Ctx, key: &[u8], op: &crate::blocking::BlockOp) -> CmdResult {
+    let crate::blocking::BlockOp::StreamRead { ids, count, group } = op else {
+        return Ok(());
+    };
+    let gt = ids
+        .iter()
+        .find(|(k, _)| k.as_slice() == key)
+        .map(|(_, id)| *id)
+        .unwrap_or(StreamId::MAX);
+    let now = ctx.now;
+    let entries = {
+        let s = stream_mut(ctx, key)?.ok_or(error::WRONGTYPE)?;
+        match group {
+            Some((g, c, noack)) => {
+                let Some(gr) = s.groups.get_mut(g.as_slice()) else {
+                    return Err(Error::fixed(
+                        "NOGROUP the consumer group this client was blocked on no longer exists",
+                    ));
+                };
+                let start = gr.last_id.incr().unwrap_or(StreamId::MAX);
+                if !gr.consumers.contains_key(c.as_slice()) {
+                    gr.create_consumer(c, now);
+                }
+                gr.consumers
+                    .get_mut(c.as_slice())
+                    .expect("created")
+                    .seen_time = now;
+                let entries = s.range(start, StreamId::MAX, false, *count);
+                deliver(s, g, c, &entries, *noack, now);
+                entries
+            }
+            None => s.range(
+                gt.incr().unwrap_or(StreamId::MAX),
+                StreamId::MAX,
+                false,
+                *count,
+            ),
+        }
+    };
+    if group.is_some() {
+        ctx.core.dirty += 1;
+    }
+    let out = ctx.out();
+    if out.resp3() {
+        out.map_len(1);
+    } else {
+        out.array_len(1);
+        out.array_len(2);
+    }
+    out.bulk(key);
+    reply_entries(out, &entries);
     Ok(())
 }
 

@@ -66,10 +66,15 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     ctx.out().array_len(queue.len());
+    // Blocking commands inside a transaction answer at once (Redis CLIENT_DENY_BLOCKING).
+    ctx.client.flags |= flags::DENY_BLOCKING;
+    ctx.core.in_exec = true;
     for q in &queue {
         let argv: Vec<&[u8]> = q.argv.iter().map(|a| a.as_slice()).collect();
         call::call(ctx.core, ctx.client, q.id, &argv, ctx.now);
     }
+    ctx.client.flags &= !flags::DENY_BLOCKING;
+    ctx.core.in_exec = false;
     Ok(())
 }
 

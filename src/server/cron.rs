@@ -1,5 +1,6 @@
 //! `serverCron`, run `hz` times a second: active expiry (adaptive, time-bounded), idle
-//! client timeouts, the ops/sec samples, and incremental rehashing of the keyspace.
+//! client timeouts, the ops/sec samples, incremental rehashing of the keyspace, and the
+//! snapshot's bookkeeping (BGSAVE completion, save points).
 
 use super::Server;
 use crate::client::flags;
@@ -27,6 +28,7 @@ pub fn run(s: &mut Server, now: i64) {
     }
     rehash(s);
     client_timeouts(s, now);
+    crate::persistence::snapshot::cron(&mut s.core);
 }
 
 /// Redis's `activeExpireCycle` (slow mode): samples keys with a TTL in each database,
@@ -86,7 +88,10 @@ fn client_timeouts(s: &mut Server, now: i64) {
     }
     let mut idle = Vec::new();
     for c in s.core.clients.iter() {
-        if !c.has(flags::NO_EVICT) && (now - c.last_interaction_ms) / 1000 > timeout {
+        // Blocked clients are never idle (Redis clientsCronHandleTimeout).
+        if !c.has(flags::NO_EVICT | flags::BLOCKED)
+            && (now - c.last_interaction_ms) / 1000 > timeout
+        {
             idle.push(c.token);
         }
     }

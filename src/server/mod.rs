@@ -11,6 +11,7 @@ use crate::client::{flags, Client, Conn};
 use crate::cmd::call;
 use crate::core::{now_ms, Core, Effect};
 use crate::listener::{self, Listener};
+use crate::persistence::snapshot;
 use crate::resp::parse::Parsed;
 use log::{debug, info, warn};
 use mio::{Events, Interest, Poll, Token};
@@ -108,6 +109,15 @@ impl Server {
             {
                 wait = wait.min((until - now_ms()).max(0));
             }
+            // Wake up for the nearest blocked-client timeout.
+            if let Some(deadline) = self.core.blocking.next_deadline() {
+                wait = wait.min((deadline - now_ms()).max(0));
+            }
+            if snapshot::walking(&self.core) {
+                // The walk continues next iteration: no sleep while it may progress, a short
+                // one while the writer catches up.
+                wait = wait.min(if snapshot::can_step(&self.core) { 0 } else { 1 });
+            }
             match self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait as u64)))
@@ -137,7 +147,9 @@ impl Server {
             self.apply_effects();
             self.resume_paused();
             self.apply_effects();
+            self.run_blocking();
             self.before_sleep();
+            snapshot::step(&mut self.core);
             let now = now_ms();
             if now - self.last_cron_ms >= period {
                 self.last_cron_ms = now;
@@ -292,7 +304,8 @@ impl Server {
         let qbuf = std::mem::take(&mut c.qbuf);
         let mut argv: Vec<&[u8]> = std::mem::take(&mut self.argv);
         let max_bulk = self.core.config.proto_max_bulk_len;
-        while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP) {
+        // A blocked client's input waits until it is served, times out or is unblocked.
+        while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::BLOCKED) {
             let auth = c.authenticated;
             match c.parser.parse(&qbuf, c.qpos, auth, max_bulk) {
                 Ok(None) => break,
@@ -393,6 +406,28 @@ impl Server {
         }
     }
 
+    /// Blocked clients: replies to those whose timeout passed, then runs the pending input
+    /// of every client unblocked since the last look (served, timed out, CLIENT UNBLOCK).
+    fn run_blocking(&mut self) {
+        crate::blocking::expire_timeouts(&mut self.core, now_ms());
+        // Each round consumes input, so rounds end; the bound is a safety net.
+        for _ in 0..1000 {
+            let tokens = self.core.blocking.take_unblocked();
+            if tokens.is_empty() {
+                break;
+            }
+            for t in tokens {
+                let Some(mut c) = self.core.clients.take(t) else {
+                    continue;
+                };
+                self.process_input(&mut c);
+                self.core.clients.put(c);
+                self.pending_write.push(t);
+            }
+        }
+        self.pending_write.append(&mut self.core.wake_write);
+    }
+
     /// Applies what commands queued for other clients.
     fn apply_effects(&mut self) {
         self.pending_write.append(&mut self.core.wake_write);
@@ -474,14 +509,19 @@ impl Server {
         };
         let _ = self.poll.registry().deregister(c.conn.source());
         self.core.monitors.retain(|&t| t != token);
+        crate::blocking::forget(&mut self.core, token);
         crate::cmd::transaction::unwatch_all(&mut self.core, &mut c);
         debug!("Client closed connection {}", c.addr);
         self.core.clients.release(token);
     }
 
     /// Handles a shutdown request; false when it was aborted and the server goes on.
-    fn prepare_shutdown(&mut self, _req: crate::core::ShutdownRequest) -> bool {
+    fn prepare_shutdown(&mut self, req: crate::core::ShutdownRequest) -> bool {
         info!("User requested shutdown...");
+        if snapshot::shutdown_save(&mut self.core, req.save, req.force).is_err() {
+            warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+            return false;
+        }
         for t in self.core.clients.tokens() {
             if let Some(c) = self.core.clients.get_mut(t) {
                 let _ = c.flush(&mut self.core.stats.net_output_bytes);
