@@ -17,6 +17,7 @@ pub mod bitmap;
 pub mod config;
 pub mod connection;
 pub mod diag;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keys;
@@ -229,6 +230,7 @@ pub const TABLES: &[&[Command]] = &[
     stream::COMMANDS,
     persist::COMMANDS,
     sort::COMMANDS,
+    geo::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.

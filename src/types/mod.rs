@@ -8,7 +8,10 @@
 //! - [`intset`]: sorted integer sets (RDB 11).
 //! - [`ziplist`]: decoder for the pre-7.0 ziplist (RDB 10/12/13/14).
 //! - [`zipmap`]: decoder for the pre-2.6 zipmap (RDB 9).
+//!
+//! Also [`geo`]: the geohash arithmetic of the geo commands (points are stored in zsets).
 
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod intset;
