@@ -127,7 +127,9 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
     if argv.is_empty() {
         return true;
     }
-    let now = crate::core::now_ms();
+    // One clock read gives both the command time and the start of its duration.
+    let start_us = now_us();
+    let now = start_us / 1000;
     client.last_interaction_ms = now;
     if client.reply_mode == ReplyMode::SkipNext {
         client.reply_mode = ReplyMode::Skip;
@@ -148,7 +150,7 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
                 });
                 client.out.raw(b"+QUEUED\r\n");
             } else {
-                call(core, client, id, argv, now);
+                call_at(core, client, id, argv, now, start_us);
                 // Clients blocked on keys this command (or whole EXEC) made ready are
                 // served now, before this client's next command.
                 if core.blocking.has_ready() {
@@ -258,8 +260,12 @@ pub(crate) fn count_error(core: &mut Core, e: &Error) {
 /// Runs a resolved command: handler, error reply, stats, slowlog. Used by clients, EXEC
 /// and every other internal caller.
 pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now: i64) {
+    call_at(core, client, id, argv, now, now_us());
+}
+
+/// [`call`] with the clock already read (`start`, µs) by the caller.
+fn call_at(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now: i64, start: i64) {
     let cmd = core.registry.cmds[id];
-    let start = now_us();
     let reply_start = client.out.buf.len();
     let result = {
         let mut ctx = Ctx {
