@@ -11,6 +11,14 @@ fn ping(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 2 {
         return Err(Error::wrong_args("ping"));
     }
+    if ctx.client.has(flags::PUBSUB) && !ctx.client.out.resp3() {
+        // RESP2 subscribed context: a push-shaped pong (Redis `pingCommand`).
+        let out = ctx.out();
+        out.array_len(2);
+        out.bulk(b"pong");
+        out.bulk(argv.get(1).copied().unwrap_or(b""));
+        return Ok(());
+    }
     match argv.get(1) {
         None => ctx.out().raw(b"+PONG\r\n"),
         Some(m) => ctx.out().bulk(m),
@@ -149,6 +157,7 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
     super::transaction::discard_state(ctx.client);
     super::transaction::unwatch_all(ctx.core, ctx.client);
+    crate::pubsub::forget_client(ctx.core, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.out.resp = 2;
@@ -188,7 +197,7 @@ pub fn client_line(c: &Client, now: i64) -> String {
     let obl = c.pending_output();
     let events = if c.writable_registered { "rw" } else { "r" };
     let mut line = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -198,6 +207,9 @@ pub fn client_line(c: &Client, now: i64) -> String {
         (now - c.last_interaction_ms) / 1000,
         c.flag_letters(),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
         multi,
         qbuf,
         qfree,
@@ -240,10 +252,12 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 
 /// What kind of client a `TYPE` filter names.
 fn type_matches(c: &Client, ty: &[u8]) -> Result<bool, Error> {
+    // A subscribed client is of type pubsub, not normal (Redis `getClientType`).
     if is(ty, "normal") {
-        Ok(true)
-    } else if is(ty, "master") || is(ty, "replica") || is(ty, "slave") || is(ty, "pubsub") {
-        let _ = c;
+        Ok(!c.has(flags::PUBSUB))
+    } else if is(ty, "pubsub") {
+        Ok(c.has(flags::PUBSUB))
+    } else if is(ty, "master") || is(ty, "replica") || is(ty, "slave") {
         Ok(false)
     } else {
         let mut m = b"ERR Unknown client type '".to_vec();
