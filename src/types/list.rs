@@ -31,19 +31,23 @@ const SIZE_SAFETY_LIMIT: usize = 8192;
 /// Largest positive fill (`FILL_MAX`).
 const FILL_MAX: i64 = (1 << 15) - 1;
 
-/// One quicklist node: a listpack and its element count.
+/// One quicklist node: a listpack. Its element count is the listpack header's (a node never
+/// reaches the header's 65535 limit under the fill rules), so a node is just the 24-byte buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Node {
     lp: Listpack,
-    count: usize,
 }
 
 impl Node {
     fn new() -> Self {
         Node {
             lp: Listpack::new(),
-            count: 0,
         }
+    }
+
+    #[inline]
+    fn count(&self) -> usize {
+        self.lp.len()
     }
 }
 
@@ -78,7 +82,7 @@ fn allow_insert(node: &Node, fill: i32, sz: usize) -> bool {
             return new_sz <= OPTIMIZATION_LEVEL[offset];
         }
     }
-    new_sz <= SIZE_SAFETY_LIMIT && (node.count as i64) < fill as i64
+    new_sz <= SIZE_SAFETY_LIMIT && (node.count() as i64) < fill as i64
 }
 
 /// jemalloc's size class for an allocation of `n` bytes (what `zmalloc_size` reports).
@@ -111,7 +115,7 @@ impl List {
             let count = lp.len();
             if count > 0 {
                 l.len += count;
-                l.nodes.push_back(Node { lp, count });
+                l.nodes.push_back(Node { lp });
             }
         }
         l
@@ -169,7 +173,6 @@ impl List {
             }
             .map_or_else(Node::new, |n| Node {
                 lp: Listpack::with_capacity(n.lp.bytes_len()),
-                count: 0,
             });
             match end {
                 End::Head => self.nodes.push_front(node),
@@ -185,7 +188,6 @@ impl List {
             End::Head => node.lp.push_front(value),
             End::Tail => node.lp.push_back(value),
         };
-        node.count += 1;
         self.len += 1;
     }
 
@@ -202,8 +204,7 @@ impl List {
         };
         let v = node.lp.get(pos).to_bytes();
         node.lp.delete(pos);
-        node.count -= 1;
-        if node.count == 0 {
+        if node.count() == 0 {
             self.nodes.remove(ni);
         }
         self.len -= 1;
@@ -222,15 +223,15 @@ impl List {
         if i < self.len / 2 {
             let mut acc = 0;
             for (ni, n) in self.nodes.iter().enumerate() {
-                if i < acc + n.count {
+                if i < acc + n.count() {
                     return (ni, i - acc);
                 }
-                acc += n.count;
+                acc += n.count();
             }
         } else {
             let mut acc = self.len;
             for (ni, n) in self.nodes.iter().enumerate().rev() {
-                acc -= n.count;
+                acc -= n.count();
                 if i >= acc {
                     return (ni, i - acc);
                 }
@@ -269,7 +270,6 @@ impl List {
         let pos = node.lp.seek(off as i64).expect("located");
         let place = if after { Where::After } else { Where::Before };
         node.lp.insert(pos, place, value);
-        node.count += 1;
         self.len += 1;
         self.split_if_oversized(ni);
     }
@@ -278,25 +278,18 @@ impl List {
     /// replacement), keeping every node within the bounds pushes respect.
     fn split_if_oversized(&mut self, ni: usize) {
         let node = &self.nodes[ni];
-        if node.count < 2 || !self.oversized(node) {
+        if node.count() < 2 || !self.oversized(node) {
             return;
         }
-        let half = node.count / 2;
+        let half = node.count() / 2;
         let mut right = Listpack::new();
         for e in node.lp.iter().skip(half) {
             right.push_entry(e);
         }
-        let rcount = node.count - half;
+        let rcount = node.count() - half;
         let node = &mut self.nodes[ni];
         node.lp.delete_range(half as i64, rcount);
-        node.count = half;
-        self.nodes.insert(
-            ni + 1,
-            Node {
-                lp: right,
-                count: rcount,
-            },
-        );
+        self.nodes.insert(ni + 1, Node { lp: right });
         self.split_if_oversized(ni + 1);
         self.split_if_oversized(ni);
     }
@@ -306,7 +299,7 @@ impl List {
         if self.fill < 0 {
             sz > OPTIMIZATION_LEVEL[(-self.fill - 1) as usize]
         } else {
-            sz > SIZE_SAFETY_LIMIT || n.count as i64 > self.fill as i64
+            sz > SIZE_SAFETY_LIMIT || n.count() as i64 > self.fill as i64
         }
     }
 
@@ -349,12 +342,11 @@ impl List {
         let (mut ni, mut off) = self.locate(start);
         while left > 0 && ni < self.nodes.len() {
             let node = &mut self.nodes[ni];
-            let take = left.min(node.count - off);
-            if off == 0 && take == node.count {
+            let take = left.min(node.count() - off);
+            if off == 0 && take == node.count() {
                 self.nodes.remove(ni);
             } else {
                 node.lp.delete_range(off as i64, take);
-                node.count -= take;
                 ni += 1;
             }
             self.len -= take;
@@ -388,7 +380,6 @@ impl List {
                 }
                 if node.lp.get(p).eq_bytes(value) {
                     let next = node.lp.delete(p);
-                    node.count -= 1;
                     removed += 1;
                     pos = if from_tail {
                         // The element before the deleted one keeps its offset.
@@ -408,7 +399,7 @@ impl List {
                 }
             }
         }
-        self.nodes.retain(|n| n.count > 0);
+        self.nodes.retain(|n| n.count() > 0);
         self.len -= removed;
         removed
     }
@@ -464,9 +455,9 @@ mod tests {
         assert_eq!(rev, v);
         let mut total = 0;
         for n in &l.nodes {
-            assert!(n.count > 0, "no empty nodes");
-            assert_eq!(n.lp.len(), n.count);
-            total += n.count;
+            assert!(n.count() > 0, "no empty nodes");
+            assert_eq!(n.lp.len(), n.count());
+            total += n.count();
         }
         assert_eq!(total, l.len());
     }
