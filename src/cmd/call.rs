@@ -8,6 +8,7 @@ use super::{flag, CmdResult, Command};
 use crate::client::{flags, Client, Queued, ReplyMode};
 use crate::core::{now_us, Core, SlowEntry};
 use crate::db::keyspace::{Db, Entry};
+use crate::db::lfu;
 use crate::resp::Out;
 
 /// What a handler sees: the server state, its client, and the time the command started.
@@ -34,23 +35,45 @@ impl Ctx<'_> {
         (&mut self.core.dbs[self.client.db], &mut self.client.out)
     }
 
-    /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss, refreshes the LRU.
+    /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss (a miss is also a
+    /// `keymiss` event), refreshes the LRU.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.lookup_read_flags(key, true)
+    }
+
+    /// `lookupKeyReadWithFlags`: [`Ctx::lookup_read`], where `touch == false` is Redis's
+    /// `LOOKUP_NOTOUCH` (TYPE, EXISTS, TTL, OBJECT): the key's access time is left alone.
+    pub fn lookup_read_flags(&mut self, key: &[u8], touch: bool) -> Option<&Entry> {
+        use crate::notify::Class;
         let now = self.now;
         let lru = Core::lru_clock(now);
-        let db = &mut self.core.dbs[self.client.db];
-        let expired = db.expire_if_needed(key, now);
-        if expired {
-            self.core.stats.expired_keys += 1;
+        let dbi = self.client.db;
+        let core = &mut *self.core;
+        if core.dbs[dbi].expire_if_needed(key, now) {
+            // Its `expired` event comes before anything else the command publishes.
+            core.flush_expired();
         }
-        match db.dict.get_mut(key) {
+        if core.config.notify_keyspace_events.0 & Class::KEY_MISS != 0
+            && !core.dbs[dbi].dict.contains_key(key)
+        {
+            core.stats.keyspace_misses += 1;
+            core.notify(Class::KEY_MISS, "keymiss", key, dbi);
+            return None;
+        }
+        let lfu = lfu_params(core);
+        match core.dbs[dbi].dict.get_mut(key) {
             Some(e) => {
-                self.core.stats.keyspace_hits += 1;
-                e.lru = lru;
+                core.stats.keyspace_hits += 1;
+                if touch {
+                    e.lru = match lfu {
+                        Some((f, d)) => lfu::touch(e.lru, now, f, d, &mut core.rng),
+                        None => lru,
+                    };
+                }
                 Some(&*e)
             }
             None => {
-                self.core.stats.keyspace_misses += 1;
+                core.stats.keyspace_misses += 1;
                 None
             }
         }
@@ -61,12 +84,16 @@ impl Ctx<'_> {
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
-        let db = &mut self.core.dbs[self.client.db];
-        if db.expire_if_needed(key, now) {
-            self.core.stats.expired_keys += 1;
+        let core = &mut *self.core;
+        if core.dbs[self.client.db].expire_if_needed(key, now) {
+            core.flush_expired();
         }
-        let e = db.get_mut(key, now)?;
-        e.lru = lru;
+        let lfu = lfu_params(core);
+        let e = core.dbs[self.client.db].get_mut(key, now)?;
+        e.lru = match lfu {
+            Some((f, d)) => lfu::touch(e.lru, now, f, d, &mut core.rng),
+            None => lru,
+        };
         Some(e)
     }
 
@@ -89,9 +116,30 @@ impl Ctx<'_> {
         self.core.notify(class, event, key, db);
     }
 
-    /// The LRU clock now.
+    /// The `lru` field of a new entry: the LRU clock now, or under an LFU
+    /// `maxmemory-policy` the initial access counter.
     pub fn lru(&self) -> u32 {
-        Core::lru_clock(self.now)
+        if self.lfu_policy() {
+            lfu::init(self.now)
+        } else {
+            Core::lru_clock(self.now)
+        }
+    }
+
+    /// True when `maxmemory-policy` is an LFU policy (entries then hold LFU counters).
+    pub fn lfu_policy(&self) -> bool {
+        lfu_params(self.core).is_some()
+    }
+}
+
+/// `(lfu-log-factor, lfu-decay-time)` when `maxmemory-policy` is an LFU policy.
+fn lfu_params(core: &Core) -> Option<(i64, i64)> {
+    use crate::config::MaxmemoryPolicy as P;
+    match core.config.maxmemory_policy {
+        P::VolatileLfu | P::AllkeysLfu => {
+            Some((core.config.lfu_log_factor, core.config.lfu_decay_time))
+        }
+        _ => None,
     }
 }
 
@@ -247,6 +295,8 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         (cmd.handler)(&mut ctx, argv)
     };
     let dur = (now_us() - start).max(0);
+    // Keys the command found expired: their `expired` events and stats.
+    core.flush_expired();
     if let Err(e) = &result {
         client.out.error(e.text());
         count_error(core, e);

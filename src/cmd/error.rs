@@ -157,3 +157,9 @@ pub const WITHSCORES_BYLEX: Error =
     Error::fixed("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
 pub const WEIGHT_NOT_FLOAT: Error = Error::fixed("ERR weight value is not a float");
 pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");
+pub const INT_RANGE: Error =
+    Error::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
+pub const EXPIRE_NX_CONFLICT: Error =
+    Error::fixed("ERR NX and XX, GT or LT options at the same time are not compatible");
+pub const EXPIRE_GT_LT: Error =
+    Error::fixed("ERR GT and LT options at the same time are not compatible");

@@ -94,8 +94,6 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         j += 1;
     }
-    // LFU counters are not kept (no LFU eviction policy yet): FREQ is validated and ignored.
-    let _ = freq;
     if !replace && ctx.lookup_write(key).is_some() {
         return Err(error::BUSYKEY);
     }
@@ -110,6 +108,7 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
     let now = ctx.now;
     let lru = ctx.lru();
+    let lfu_policy = ctx.lfu_policy();
     let db = ctx.db();
     let deleted = replace && db.remove(key).is_some();
     if ttl != 0 && !absttl {
@@ -123,7 +122,13 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.out().ok();
         return Ok(());
     }
-    db.add(key, val, decode::idle_to_lru(lru, idle.map(|v| v as u64)));
+    // Redis `objectSetLRUOrLFU`: FREQ counts under an LFU policy, IDLETIME otherwise.
+    let lru = match (lfu_policy, freq) {
+        (true, Some(f)) => (crate::db::lfu::minutes(now) << 8) | f as u32,
+        (true, None) => lru,
+        (false, _) => decode::idle_to_lru(lru, idle.map(|v| v as u64)),
+    };
+    db.add(key, val, lru);
     if ttl != 0 {
         db.set_expire(key, ttl);
     }
