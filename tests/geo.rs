@@ -73,7 +73,6 @@ fn drain(sub: &mut RawConn) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs PSUBSCRIBE: pub/sub is not merged yet"]
 fn geo_commands_publish_redis_events() {
     let mut p = DiffPair::new();
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);

@@ -285,7 +285,6 @@ fn drain_events(c: &mut RawConn) -> Vec<(String, String)> {
 }
 
 #[test]
-#[ignore = "needs PSUBSCRIBE (pub/sub commands are not in this branch yet)"]
 fn keyspace_events_match_redis() {
     let mut p = DiffPair::new();
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEAm"]);
@@ -346,7 +345,6 @@ fn keyspace_events_match_redis() {
 }
 
 #[test]
-#[ignore = "needs SUBSCRIBE (pub/sub commands are not in this branch yet)"]
 fn expired_event_from_the_active_cycle() {
     let mut p = DiffPair::new();
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "Ex"]);

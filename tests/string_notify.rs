@@ -37,7 +37,6 @@ fn check_events(p: &mut DiffPair, subs: &mut (RawConn, RawConn), cmds: &[&str]) 
 }
 
 #[test]
-#[ignore = "needs PSUBSCRIBE: pub/sub is not merged yet"]
 fn string_commands_publish_redis_events() {
     let mut p = DiffPair::new();
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);

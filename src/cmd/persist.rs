@@ -104,7 +104,8 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     rdbio::verify_dump_payload(argv[3], false).map_err(|()| error::DUMP_PAYLOAD)?;
     // Decoded from the whole payload, footer included, as Redis reads it (a value claiming
     // more bytes than its body reads into the footer rather than failing).
-    let val = decode::restore_payload(argv[3]).ok_or(error::BAD_DATA_FORMAT)?;
+    let val = decode::restore_payload(argv[3], &decode::TypeLimits::from_config(&ctx.core.config))
+        .ok_or(error::BAD_DATA_FORMAT)?;
 
     let now = ctx.now;
     let lru = ctx.lru();

@@ -322,6 +322,18 @@ impl Db {
         now: i64,
         rng: &mut impl Rng,
     ) -> (usize, usize) {
+        self.expire_sample_with(samples, now, rng, |_| {})
+    }
+
+    /// As [`Db::expire_sample`], calling `on_expired` with each key it deletes (the active
+    /// expiry cycle publishes an `expired` keyspace event for it).
+    pub fn expire_sample_with(
+        &mut self,
+        samples: usize,
+        now: i64,
+        rng: &mut impl Rng,
+        mut on_expired: impl FnMut(&[u8]),
+    ) -> (usize, usize) {
         let mut picked: Vec<(Vec<u8>, i64)> = Vec::with_capacity(samples);
         self.expires
             .sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
@@ -336,6 +348,7 @@ impl Db {
                 }
                 self.expire_key(k);
                 expired += 1;
+                on_expired(k);
             } else {
                 // Far-future TTLs may overflow the sum; C wraps, and so do we.
                 ttl_sum = ttl_sum.wrapping_add(t - now);

@@ -94,8 +94,8 @@ fn client_timeouts(s: &mut Server, now: i64) {
     }
     let mut idle = Vec::new();
     for c in s.core.clients.iter() {
-        // Blocked clients are never idle (Redis clientsCronHandleTimeout).
-        if !c.has(flags::NO_EVICT | flags::BLOCKED)
+        // Blocked and subscribed clients are never idle (Redis clientsCronHandleTimeout).
+        if !c.has(flags::NO_EVICT | flags::BLOCKED | flags::PUBSUB)
             && (now - c.last_interaction_ms) / 1000 > timeout
         {
             idle.push(c.token);

@@ -10,3 +10,5 @@ pub mod io;
 
 #[cfg(test)]
 mod golden_tests;
+#[cfg(test)]
+mod type_tests;
