@@ -67,18 +67,24 @@ fn setbit(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if on & !1 != 0 {
         return Err(BAD_BIT);
     }
-    if let Some(e) = ctx.lookup_write(argv[1]) {
-        if e.val.as_str().is_none() {
-            return Err(error::WRONGTYPE);
-        }
-    }
-    let buf = string_for_write(ctx, argv[1], off)?;
     let byte = (off >> 3) as usize;
+    // Redis's `dirty`: the key is created or grown; then, or when the bit changes, the write
+    // is a modification (event, WATCH), otherwise nothing is signalled.
+    let dirty = match ctx.lookup_write(argv[1]) {
+        None => true,
+        Some(e) => match e.val.as_str() {
+            None => return Err(error::WRONGTYPE),
+            Some(s) => s.len() <= byte,
+        },
+    };
+    let buf = string_for_write(ctx, argv[1], off)?;
     let bit = 7 - (off & 7) as u32;
     let old = (buf[byte] >> bit) & 1;
     buf[byte] = (buf[byte] & !(1 << bit)) | ((on as u8) << bit);
-    ctx.touched(argv[1]);
-    ctx.notify(Class::STRING, "setbit", argv[1]);
+    if dirty || i64::from(old) != on {
+        ctx.touched(argv[1]);
+        ctx.notify(Class::STRING, "setbit", argv[1]);
+    }
     ctx.out().int(old as i64);
     Ok(())
 }
