@@ -14,7 +14,9 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use common::rng::pick_generator;
 use common::*;
@@ -174,6 +176,22 @@ fn strings() -> Vec<Generator> {
             let (k, v) = (skey(r), elem(r));
             s(&[*r.pick(&["GETSET", "SETNX"]), &k, &v])
         }),
+        Generator::new("SETEX", 1, |r| {
+            let (k, v) = (skey(r), elem(r));
+            if r.chance(1, 2) {
+                s(&["SETEX", &k, "100000", &v])
+            } else {
+                s(&["PSETEX", &k, "100000000", &v])
+            }
+        }),
+        Generator::new("LCS", 1, |r| {
+            let (a, b) = (skey(r), skey(r));
+            if r.chance(1, 2) {
+                s(&["LCS", &a, &b])
+            } else {
+                s(&["LCS", &a, &b, "IDX", "WITHMATCHLEN"])
+            }
+        }),
         Generator::new("SETBIT", 3, |r| {
             let (k, off) = (skey(r), r.below(100).to_string());
             s(&["SETBIT", &k, &off, *r.pick(&["0", "1"])])
@@ -277,6 +295,18 @@ fn lists() -> Vec<Generator> {
                 let (x, y) = (*r.pick(&["LEFT", "RIGHT"]), *r.pick(&["LEFT", "RIGHT"]));
                 s(&["LMOVE", &a, &b, x, y])
             }
+        }),
+        Generator::new("LMPOP", 1, |r| {
+            let (a, b) = (lkey(r), lkey(r));
+            s(&[
+                "LMPOP",
+                "2",
+                &a,
+                &b,
+                *r.pick(&["LEFT", "RIGHT"]),
+                "COUNT",
+                "2",
+            ])
         }),
         Generator::new("LPOS", 1, |r| {
             let (k, v) = (lkey(r), elem(r));
@@ -481,6 +511,14 @@ fn zsets() -> Vec<Generator> {
             }
             GenCmd::exact(a)
         }),
+        Generator::new("ZMPOP", 1, |r| {
+            let (a, b) = (zkey(r), zkey(r));
+            s(&["ZMPOP", "2", &a, &b, *r.pick(&["MIN", "MAX"]), "COUNT", "2"])
+        }),
+        Generator::new("ZINTERCARD", 1, |r| {
+            let (a, b) = (zkey(r), key(r));
+            s(&["ZINTERCARD", "2", &a, &b, "LIMIT", "3"])
+        }),
         Generator::new("ZCOUNT", 1, |r| s(&["ZCOUNT", &zkey(r), "0", "(3"])),
         Generator::new("ZPOP", 2, |r| {
             let cmd = *r.pick(&["ZPOPMIN", "ZPOPMAX"]);
@@ -565,7 +603,33 @@ fn streams() -> Vec<Generator> {
         }),
         Generator::new("XGROUP", 1, |r| {
             let k = xkey(r);
-            s(&["XGROUP", "CREATE", &k, *r.pick(&["g1", "g2"]), "0"])
+            if r.chance(1, 3) {
+                s(&[
+                    "XGROUP",
+                    "CREATE",
+                    &k,
+                    *r.pick(&["g1", "g2"]),
+                    "$",
+                    "MKSTREAM",
+                ])
+            } else {
+                s(&["XGROUP", "CREATE", &k, *r.pick(&["g1", "g2"]), "0"])
+            }
+        }),
+        Generator::new("XREADGROUP", 2, |r| {
+            let k = xkey(r);
+            let (g, c) = (*r.pick(&["g1", "g2"]), *r.pick(&["c1", "c2"]));
+            let id = *r.pick(&[">", ">", "0"]);
+            s(&["XREADGROUP", "GROUP", g, c, "COUNT", "2", "STREAMS", &k, id])
+        }),
+        Generator::new("XACK", 1, |r| {
+            let k = xkey(r);
+            let id = format!("{}-{}", r.below(40), r.below(3));
+            s(&["XACK", &k, *r.pick(&["g1", "g2"]), &id])
+        }),
+        Generator::new("XPENDING", 1, |r| {
+            let k = xkey(r);
+            s(&["XPENDING", &k, *r.pick(&["g1", "g2"])])
         }),
     ]
 }
@@ -614,7 +678,19 @@ fn generic() -> Vec<Generator> {
                 r.range(1000, 100_000)
             };
             let t = if cmd == "PEXPIRE" { secs * 1000 } else { secs };
-            s(&[cmd, &key(r), &t.to_string()])
+            let mut a = args(&[cmd, &key(r), &t.to_string()]);
+            if r.chance(1, 3) {
+                a.extend(args(&[*r.pick(&["NX", "XX", "GT", "LT"])]));
+            }
+            GenCmd::exact(a)
+        }),
+        Generator::new("WATCH", 1, |r| {
+            // The next MULTI block's EXEC is aborted if any command touched the key since.
+            if r.chance(1, 5) {
+                s(&["UNWATCH"])
+            } else {
+                s(&["WATCH", &key(r)])
+            }
         }),
         Generator::new("PERSIST", 1, |r| s(&["PERSIST", &key(r)])),
         Generator::new("TTL", 2, |r| {
@@ -672,6 +748,36 @@ fn generic() -> Vec<Generator> {
     ]
 }
 
+/// Every command generated so far (escaped), for the failure messages of the MULTI blocks and
+/// the event comparison.
+type Log = Rc<RefCell<Vec<String>>>;
+
+fn last_commands(log: &Log, n: usize) -> String {
+    let log = log.borrow();
+    log[log.len().saturating_sub(n)..].join("\n  ")
+}
+
+/// The generators, each also appending what it generates to `log`.
+fn logged(gens: Vec<Generator>, log: &Log) -> Vec<Generator> {
+    gens.into_iter()
+        .map(|g| {
+            let log = log.clone();
+            let (name, weight) = (g.name, g.weight);
+            Generator::new(name, weight, move |r| {
+                let c = g.generate(r);
+                log.borrow_mut().push(
+                    c.args
+                        .iter()
+                        .map(|a| format!("\"{}\"", escape(a)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+                c
+            })
+        })
+        .collect()
+}
+
 fn generators() -> Vec<Generator> {
     let mut g = strings();
     g.extend(lists());
@@ -686,7 +792,7 @@ fn generators() -> Vec<Generator> {
 /// A whole MULTI ... EXEC (or DISCARD) block of generated commands. EXEC's reply is compared
 /// exactly when every queued command's is, at every depth unordered when some are unordered,
 /// and by type and length otherwise.
-fn multi_block(p: &mut DiffPair, rng: &mut SeedRng, gens: &[Generator]) {
+fn multi_block(p: &mut DiffPair, rng: &mut SeedRng, gens: &[Generator], log: &Log) {
     p.check(&["MULTI"]);
     let n = rng.below(5) + 1;
     let mut norm = Norm::Exact;
@@ -707,9 +813,10 @@ fn multi_block(p: &mut DiffPair, rng: &mut SeedRng, gens: &[Generator]) {
     let end = if rng.chance(1, 8) { "DISCARD" } else { "EXEC" };
     if let Err(m) = p.compare(&[end], norm) {
         panic!(
-            "MULTI block failed (OXIDIS_SEED={}):\n{m}\nqueued:\n  {}",
+            "MULTI block failed (OXIDIS_SEED={}):\n{m}\nqueued:\n  {}\nlast commands:\n  {}",
             rng.seed(),
-            sent.join("\n  ")
+            sent.join("\n  "),
+            last_commands(log, 150)
         );
     }
 }
@@ -809,6 +916,62 @@ fn check_keyspace(p: &mut DiffPair) {
     p.check(&["SELECT", "0"]);
 }
 
+/// Keyspace notifications of both servers, one subscribed connection each.
+struct Events {
+    subject: RawConn,
+    reference: RawConn,
+    rounds: u64,
+}
+
+impl Events {
+    fn subscribe(p: &mut DiffPair) -> Events {
+        p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let (mut subject, mut reference) = (p.subject.conn(), p.reference.conn());
+        for c in [&mut subject, &mut reference] {
+            c.cmd(&["PSUBSCRIBE", "__key*@*__:*"]);
+        }
+        Events {
+            subject,
+            reference,
+            rounds: 0,
+        }
+    }
+
+    /// Every event since the last call: a sentinel message is published, and the events up to
+    /// it must be the same on both sides, in the same order.
+    fn check(&mut self, p: &mut DiffPair, seed: u64, log: &Log) {
+        self.rounds += 1;
+        let tag = self.rounds.to_string();
+        p.check(&["PUBLISH", "__keysentinel@0__:end", &tag]);
+        let drain = |c: &mut RawConn| {
+            let mut got = Vec::new();
+            for _ in 0..100_000 {
+                let m = c.read_reply();
+                let fields = parse_reply(&m);
+                let fields = fields.as_array().unwrap_or(&[]);
+                if fields.get(2).and_then(|f| f.as_bytes()) == Some(b"__keysentinel@0__:end") {
+                    return got;
+                }
+                got.push(escape(&m));
+            }
+            panic!("no sentinel after 100000 events");
+        };
+        let (a, b) = (drain(&mut self.subject), drain(&mut self.reference));
+        if a != b {
+            let i = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            panic!(
+                "keyspace events differ (OXIDIS_SEED={seed}, round {}) at event {i}:\n\
+                 subject:   {:?}\nreference: {:?}\nprevious: {:?}\nlast commands:\n  {}",
+                self.rounds,
+                a.get(i),
+                b.get(i),
+                &a[i.saturating_sub(5)..i],
+                last_commands(log, 150)
+            );
+        }
+    }
+}
+
 fn run(resp3: bool, steps: usize) {
     let mut rng = SeedRng::from_env();
     let mut p = DiffPair::new();
@@ -825,17 +988,19 @@ fn run(resp3: bool, steps: usize) {
         p.check(&["CONFIG", "SET", k, v]);
     }
     let reloadable = reloadable_types(&mut p);
+    let mut events = Events::subscribe(&mut p);
     if resp3 {
         p.check_with(&["HELLO", "3"], Norm::TypeOnly);
     }
-    let gens = generators();
+    let log: Log = Rc::default();
+    let gens = logged(generators(), &log);
     let mut done = 0;
     let mut reloads = 0;
     while done < steps {
         p.run_random(&mut rng, &gens, 40);
         done += 40;
         match rng.below(8) {
-            0..=3 => multi_block(&mut p, &mut rng, &gens),
+            0..=3 => multi_block(&mut p, &mut rng, &gens, &log),
             4 => {
                 reload(&mut p, &reloadable);
                 reloads += 1;
@@ -843,8 +1008,10 @@ fn run(resp3: bool, steps: usize) {
             5 => check_keyspace(&mut p),
             _ => {}
         }
+        events.check(&mut p, rng.seed(), &log);
     }
     check_keyspace(&mut p);
+    events.check(&mut p, rng.seed(), &log);
     eprintln!("{done} random steps, {reloads} DEBUG RELOADs");
 }
 
