@@ -1024,3 +1024,28 @@ fn random_mixed_types_match_redis_resp2() {
 fn random_mixed_types_match_redis_resp3() {
     run(true, 2000);
 }
+
+/// Events the random sequence found wrong once: a consumer created by XREADGROUP, SETBIT and
+/// BITFIELD writes that change nothing.
+#[test]
+fn commands_that_change_nothing_publish_like_redis() {
+    let mut p = DiffPair::new();
+    let mut events = Events::subscribe(&mut p);
+    for c in [
+        "XADD s 1-1 f v",
+        "XGROUP CREATE s g 0",
+        "XREADGROUP GROUP g c1 COUNT 1 STREAMS s >",
+        "XREADGROUP GROUP g c1 COUNT 1 STREAMS s >",
+        "XREADGROUP GROUP g c2 COUNT 1 STREAMS s 0",
+        "SET b a",
+        "SETBIT b 1 1",
+        "SETBIT b 1 0",
+        "SETBIT b 30 0",
+        "BITFIELD b INCRBY u8 0 0",
+        "BITFIELD b OVERFLOW FAIL INCRBY u2 0 100",
+        "BITFIELD b SET u4 0 1",
+    ] {
+        p.check(&split_args(c).expect("valid"));
+    }
+    events.check(&mut p, 0, &Rc::default());
+}
