@@ -975,14 +975,14 @@ impl Events {
 fn run(resp3: bool, steps: usize) {
     let mut rng = SeedRng::from_env();
     let mut p = DiffPair::new();
-    // Small encoding limits, so conversions happen within a short sequence. Sorted sets keep
-    // the defaults: the subject's loader converts them with the default thresholds (see
-    // docs/differences.md), and long members still make them convert.
+    // Small encoding limits, so conversions happen within a short sequence.
     for (k, v) in [
         ("list-max-listpack-size", "4"),
         ("hash-max-listpack-entries", "6"),
         ("hash-max-listpack-value", "16"),
         ("set-max-intset-entries", "6"),
+        ("zset-max-listpack-entries", "6"),
+        ("zset-max-listpack-value", "16"),
         ("stream-node-max-entries", "3"),
     ] {
         p.check(&["CONFIG", "SET", k, v]);
