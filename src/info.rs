@@ -291,7 +291,7 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             line!(s, "mem_clients_normal:{normal}");
             line!(s, "mem_cluster_links:0");
             line!(s, "mem_aof_buffer:0");
-            line!(s, "mem_allocator:libc");
+            line!(s, "mem_allocator:jemalloc-5.3.0");
             line!(s, "active_defrag_running:0");
             line!(s, "lazyfree_pending_objects:0");
             line!(s, "lazyfreed_objects:0");

@@ -115,5 +115,5 @@ Examples:
 
 /// What `--version` prints.
 pub fn version_line() -> String {
-    format!("Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=0 oxidis={OXIDIS_VERSION}")
+    format!("Redis server v={REDIS_VERSION} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 oxidis={OXIDIS_VERSION}")
 }
