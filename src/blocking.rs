@@ -277,11 +277,11 @@ pub fn handle_ready(core: &mut Core, current: &mut Client) {
 
 /// The type of the live value under `key`, expiring it first if needed.
 fn live_type(core: &mut Core, db: usize, key: &[u8], now: i64) -> Option<&'static str> {
-    let d = &mut core.dbs[db];
-    if d.expire_if_needed(key, now) {
-        core.stats.expired_keys += 1;
+    if core.dbs[db].expire_if_needed(key, now) {
+        // Counted and notified from the database's expired log.
+        core.flush_expired();
     }
-    d.dict.get(key).map(|e| e.val.type_name())
+    core.dbs[db].dict.get(key).map(|e| e.val.type_name())
 }
 
 fn serve_key(core: &mut Core, current: &mut Client, db: usize, key: &[u8]) {

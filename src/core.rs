@@ -13,18 +13,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Wall-clock milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    now_us() / 1000
 }
 
-/// Wall-clock microseconds since the Unix epoch.
+/// Wall-clock microseconds since the Unix epoch (read on every command: a bare
+/// `clock_gettime`, without `SystemTime`'s checked conversions).
 pub fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME always exists.
+    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
+        return SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+    }
+    ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
 }
 
 /// Server-wide counters reported by `INFO stats`.
@@ -204,6 +210,8 @@ pub struct Core {
     pub rdb: crate::persistence::snapshot::RdbState,
     /// True while EXEC runs its queue (BGSAVE is then scheduled, as in Redis).
     pub in_exec: bool,
+    /// Pub/sub subscription tables (see [`crate::pubsub`]).
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 impl Core {
@@ -253,6 +261,7 @@ impl Core {
             tcp_port: 0,
             rdb: Default::default(),
             in_exec: false,
+            pubsub: Default::default(),
         }
     }
 
@@ -326,5 +335,23 @@ impl Core {
                 self.wake_write.push(t);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::{now_ms, now_us};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn clock_reads_the_wall_clock() {
+        let sys = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as i64;
+        let us = now_us();
+        assert!((us - sys).abs() < 5_000_000, "{us} vs {sys}");
+        let ms = now_ms();
+        assert!(ms >= us / 1000 && ms - us / 1000 < 5_000);
     }
 }

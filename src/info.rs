@@ -383,9 +383,13 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             line!(s, "current_eviction_exceeded_time:0");
             line!(s, "keyspace_hits:{}", st.keyspace_hits);
             line!(s, "keyspace_misses:{}", st.keyspace_misses);
-            line!(s, "pubsub_channels:0");
-            line!(s, "pubsub_patterns:0");
-            line!(s, "pubsubshard_channels:0");
+            line!(s, "pubsub_channels:{}", core.pubsub.channel_count());
+            line!(s, "pubsub_patterns:{}", core.pubsub.pattern_count());
+            line!(
+                s,
+                "pubsubshard_channels:{}",
+                core.pubsub.shard_channel_count()
+            );
             line!(s, "latest_fork_usec:0");
             line!(s, "total_forks:0");
             line!(s, "migrate_cached_sockets:0");

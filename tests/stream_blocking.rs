@@ -4,45 +4,6 @@
 mod common;
 
 use common::*;
-use std::time::Duration;
-
-/// Runs `scenario` on a fresh server of `kind` and returns its transcript.
-fn transcript(kind: ServerKind, scenario: fn(&TestServer) -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    let s = TestServer::start(kind, &[]);
-    scenario(&s)
-}
-
-fn same_on_both(scenario: fn(&TestServer) -> Vec<Vec<u8>>) {
-    let ours = transcript(
-        if target_is_redis() {
-            ServerKind::Redis
-        } else {
-            ServerKind::Oxidis
-        },
-        scenario,
-    );
-    let reference = transcript(ServerKind::Redis, scenario);
-    assert_eq!(ours.len(), reference.len());
-    for (i, (a, b)) in ours.iter().zip(&reference).enumerate() {
-        assert_eq!(
-            escape(a),
-            escape(b),
-            "step {i} differs (subject vs reference)"
-        );
-    }
-}
-
-/// Waits until the server reports `n` blocked clients (bounded).
-fn wait_blocked(c: &mut RawConn, n: usize) {
-    for _ in 0..200 {
-        let info = String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).into_owned();
-        if info.contains(&format!("blocked_clients:{n}\r")) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("never saw {n} blocked clients");
-}
 
 #[test]
 fn xread_block_is_served_by_xadd() {

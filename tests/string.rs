@@ -226,7 +226,6 @@ fn close_pttl(subject: &[u8], reference: &[u8]) -> Result<(), String> {
 }
 
 #[test]
-#[ignore = "needs PTTL: the keyspace commands are not merged yet"]
 fn string_writes_set_keep_or_clear_ttls_as_redis() {
     let mut p = DiffPair::new();
     let steps: &[(&str, &str)] = &[

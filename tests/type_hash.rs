@@ -402,7 +402,6 @@ fn drain_messages(conn: &mut RawConn) -> Vec<Vec<u8>> {
 }
 
 #[test]
-#[ignore = "needs PSUBSCRIBE, which arrives with the pub/sub commands"]
 fn keyspace_events_match_redis() {
     let mut p = DiffPair::new();
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);

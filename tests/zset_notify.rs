@@ -5,39 +5,7 @@ mod common;
 
 use common::*;
 
-/// Collects the pub/sub messages a subscriber received, up to the reply of a PING barrier.
-fn drain(sub: &mut RawConn) -> Vec<String> {
-    sub.send(&encode_command(&["PING"]));
-    let mut msgs = Vec::new();
-    for _ in 0..10_000 {
-        let r = sub.read_reply();
-        let parsed = parse_reply(&r);
-        let items = parsed.as_array().unwrap_or(&[]);
-        let kind = items.first().and_then(Resp::as_bytes).unwrap_or(b"");
-        if kind == b"pong" {
-            return msgs;
-        }
-        msgs.push(escape(&r));
-    }
-    panic!("no PING reply among 10000 messages");
-}
-
-/// Runs `cmds` on both servers (replies compared) and compares the events each published.
-fn check_events(p: &mut DiffPair, subs: &mut (RawConn, RawConn), cmds: &[&str]) {
-    for c in cmds {
-        let args = split_args(c).expect("valid command");
-        p.check(&args);
-    }
-    let (a, b) = (drain(&mut subs.0), drain(&mut subs.1));
-    assert!(
-        !b.is_empty() || cmds.is_empty() || a.is_empty(),
-        "reference published nothing"
-    );
-    assert_eq!(a, b, "events after {cmds:?}");
-}
-
 #[test]
-#[ignore = "needs PSUBSCRIBE: pub/sub is not merged yet"]
 fn zset_commands_publish_redis_events() {
     let mut p = DiffPair::new();
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
@@ -99,7 +67,7 @@ fn zset_commands_publish_redis_events() {
             "ZRANGESTORE d s1 5 6",
             "ZRANGESTORE d nosuch 0 -1",
         ],
-        &["ZRANGE s1 0 -1", "ZSCORE s1 a", "ZRANDMEMBER s1"],
+        &["ZRANGE s1 0 -1", "ZSCORE s1 a", "ZCARD s1"],
     ];
     for g in groups {
         check_events(&mut p, &mut subs, g);

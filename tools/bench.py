@@ -121,7 +121,7 @@ def main():
             bc.stop(proc, d)
 
     mem = []
-    for kind in ("strings", "list", "hash", "set", "zset"):
+    for kind in ("strings", "list", "hash", "set", "zset", "stream"):
         ou, orss, oenc = mc.measure(kind, a.oxidis, a.memory_elements)
         ru, rrss, renc = mc.measure(kind, a.redis, a.memory_elements)
         mem.append((kind, oenc or "-", renc or "-", ou, ru, orss, rrss))

@@ -124,6 +124,10 @@ def fill(c, kind, n, batch=1000):
                 for i in ids:
                     args += [str(i), "m%d" % i]
                 cmds.append(args)
+            elif kind == "stream":
+                # One entry per command, as redis-benchmark's XADD test adds them.
+                for _ in ids:
+                    cmds.append(["XADD", "X", "*", "myfield", "xxx"])
             elif kind == "strings":
                 args = ["MSET"]
                 for i in ids:
@@ -150,7 +154,7 @@ def measure(kind, exe, n):
         um1, rss1 = used_memory(c), rss_kb(proc.pid)
         enc = None
         if kind != "strings":
-            key = {"list": "L", "hash": "H", "set": "S", "zset": "Z"}[kind]
+            key = {"list": "L", "hash": "H", "set": "S", "zset": "Z", "stream": "X"}[kind]
             enc = c.cmd("OBJECT", "ENCODING", key).decode()
         return (um1 - um0) / n, (rss1 - rss0) * 1024 / n, enc
     finally:
@@ -165,7 +169,7 @@ def measure(kind, exe, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--elements", type=int, default=1000000)
-    ap.add_argument("--types", default="list,hash,set,zset,strings")
+    ap.add_argument("--types", default="list,hash,set,zset,stream,strings")
     ap.add_argument("--oxidis", default=os.path.join(ROOT, "target/release/oxidis-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
     a = ap.parse_args()

@@ -63,7 +63,8 @@ pub mod flags {
     pub const NO_EVICT: u32 = 1 << 6;
     /// Unix socket client.
     pub const UNIX: u32 = 1 << 7;
-    /// Subscribed to at least one channel or pattern (output limits of the pubsub class).
+    /// Subscribed to at least one channel, pattern or shard channel: output limits of the
+    /// pubsub class; in RESP2 only the pub/sub commands are allowed.
     pub const PUBSUB: u32 = 1 << 8;
     /// Blocked on keys (BLPOP & co.): input is not processed until unblocked (`crate::blocking`).
     pub const BLOCKED: u32 = 1 << 20;
@@ -122,6 +123,8 @@ pub struct Client {
     pub close_reason: Option<String>,
     /// Since when (ms) pending output has been above the soft limit of its class.
     pub obuf_soft_since: Option<i64>,
+    /// Pub/sub subscriptions (see [`crate::pubsub`]).
+    pub subs: crate::pubsub::ClientSubs,
 }
 
 impl Client {
@@ -159,6 +162,7 @@ impl Client {
             last_cmd: "NULL",
             writable_registered: false,
             close_reason: None,
+            subs: Default::default(),
         }
     }
 
@@ -222,6 +226,13 @@ impl Client {
     /// The `flags=` letters of `CLIENT LIST`.
     pub fn flag_letters(&self) -> String {
         let mut s = String::new();
+        // Redis's order: O (monitor), P (subscribed), then x ...
+        if self.has(flags::MONITOR) {
+            s.push('O');
+        }
+        if self.has(flags::PUBSUB) {
+            s.push('P');
+        }
         if self.has(flags::MULTI) {
             s.push('x');
         }
@@ -236,9 +247,6 @@ impl Client {
         }
         if self.has(flags::CLOSE_ASAP) {
             s.push('A');
-        }
-        if self.has(flags::MONITOR) {
-            s.push('O');
         }
         if self.has(flags::NO_EVICT) {
             s.push('e');

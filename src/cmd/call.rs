@@ -8,6 +8,8 @@ use super::{flag, CmdResult, Command};
 use crate::client::{flags, Client, Queued, ReplyMode};
 use crate::core::{now_us, Core, SlowEntry};
 use crate::db::keyspace::{Db, Entry};
+use crate::db::lfu;
+use crate::notify::Class;
 use crate::resp::Out;
 
 /// What a handler sees: the server state, its client, and the time the command started.
@@ -34,39 +36,78 @@ impl Ctx<'_> {
         (&mut self.core.dbs[self.client.db], &mut self.client.out)
     }
 
-    /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss, refreshes the LRU.
+    /// Redis `expireIfNeeded`: deletes `key` if its TTL has passed, counting it in
+    /// `expired_keys` and notifying `expired`. True if it was deleted. For handlers that
+    /// must expire a key without looking it up (the lookups below call it).
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let now = self.now;
+        if !self.core.dbs[self.client.db].expire_if_needed(key, now) {
+            return false;
+        }
+        // Counted, signalled and notified from the database's expired log.
+        self.core.flush_expired_in(Some(&mut *self.client));
+        true
+    }
+
+    /// `lookupKeyRead`: expires lazily, counts a keyspace hit or miss (a miss is also a
+    /// `keymiss` event), refreshes the LRU.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.lookup_read_flags(key, true)
+    }
+
+    /// `lookupKeyReadWithFlags`: [`Ctx::lookup_read`], where `touch == false` is Redis's
+    /// `LOOKUP_NOTOUCH` (TYPE, EXISTS, TTL, OBJECT): the key's access time is left alone.
+    pub fn lookup_read_flags(&mut self, key: &[u8], touch: bool) -> Option<&Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
-        let db = &mut self.core.dbs[self.client.db];
-        let expired = db.expire_if_needed(key, now);
-        if expired {
-            self.core.stats.expired_keys += 1;
+        let dbi = self.client.db;
+        let core = &mut *self.core;
+        if core.dbs[dbi].expire_if_needed(key, now) {
+            // Its `expired` event comes before anything else the command publishes.
+            core.flush_expired_in(Some(&mut *self.client));
         }
-        match db.dict.get_mut(key) {
+        if core.config.notify_keyspace_events.0 & Class::KEY_MISS != 0
+            && !core.dbs[dbi].dict.contains_key(key)
+        {
+            core.stats.keyspace_misses += 1;
+            core.notify_from(self.client, Class::KEY_MISS, "keymiss", key, dbi);
+            return None;
+        }
+        let lfu = lfu_params(core);
+        match core.dbs[dbi].dict.get_mut(key) {
             Some(e) => {
-                self.core.stats.keyspace_hits += 1;
-                e.lru = lru;
+                core.stats.keyspace_hits += 1;
+                if touch {
+                    e.lru = match lfu {
+                        Some((f, d)) => lfu::touch(e.lru, now, f, d, &mut core.rng),
+                        None => lru,
+                    };
+                }
                 Some(&*e)
             }
             None => {
-                self.core.stats.keyspace_misses += 1;
+                core.stats.keyspace_misses += 1;
                 None
             }
         }
     }
 
-    /// `lookupKeyWrite`: expires lazily, no hit/miss stats. Side effect: a running snapshot
-    /// first receives the entry's current state (the caller may modify it in place).
+    /// `lookupKeyWrite`: expires lazily (notifying `expired`), no hit/miss stats. Side
+    /// effect: a running snapshot first receives the entry's current state (the caller may
+    /// modify it in place).
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let now = self.now;
         let lru = Core::lru_clock(now);
-        let db = &mut self.core.dbs[self.client.db];
-        if db.expire_if_needed(key, now) {
-            self.core.stats.expired_keys += 1;
+        let core = &mut *self.core;
+        if core.dbs[self.client.db].expire_if_needed(key, now) {
+            core.flush_expired_in(Some(&mut *self.client));
         }
-        let e = db.get_mut(key, now)?;
-        e.lru = lru;
+        let lfu = lfu_params(core);
+        let e = core.dbs[self.client.db].get_mut(key, now)?;
+        e.lru = match lfu {
+            Some((f, d)) => lfu::touch(e.lru, now, f, d, &mut core.rng),
+            None => lru,
+        };
         Some(e)
     }
 
@@ -86,12 +127,33 @@ impl Ctx<'_> {
     /// Reports a keyspace event on `key` in the selected database (see [`crate::notify`]).
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.client.db;
-        self.core.notify(class, event, key, db);
+        self.core.notify_from(self.client, class, event, key, db);
     }
 
-    /// The LRU clock now.
+    /// The `lru` field of a new entry: the LRU clock now, or under an LFU
+    /// `maxmemory-policy` the initial access counter.
     pub fn lru(&self) -> u32 {
-        Core::lru_clock(self.now)
+        if self.lfu_policy() {
+            lfu::init(self.now)
+        } else {
+            Core::lru_clock(self.now)
+        }
+    }
+
+    /// True when `maxmemory-policy` is an LFU policy (entries then hold LFU counters).
+    pub fn lfu_policy(&self) -> bool {
+        lfu_params(self.core).is_some()
+    }
+}
+
+/// `(lfu-log-factor, lfu-decay-time)` when `maxmemory-policy` is an LFU policy.
+fn lfu_params(core: &Core) -> Option<(i64, i64)> {
+    use crate::config::MaxmemoryPolicy as P;
+    match core.config.maxmemory_policy {
+        P::VolatileLfu | P::AllkeysLfu => {
+            Some((core.config.lfu_log_factor, core.config.lfu_decay_time))
+        }
+        _ => None,
     }
 }
 
@@ -108,7 +170,9 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
     if argv.is_empty() {
         return true;
     }
-    let now = crate::core::now_ms();
+    // One clock read gives both the command time and the start of its duration.
+    let start_us = now_us();
+    let now = start_us / 1000;
     client.last_interaction_ms = now;
     if client.reply_mode == ReplyMode::SkipNext {
         client.reply_mode = ReplyMode::Skip;
@@ -129,7 +193,7 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
                 });
                 client.out.raw(b"+QUEUED\r\n");
             } else {
-                call(core, client, id, argv, now);
+                call_at(core, client, id, argv, now, start_us);
                 // Clients blocked on keys this command (or whole EXEC) made ready are
                 // served now, before this client's next command.
                 if core.blocking.has_ready() {
@@ -189,6 +253,11 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
     if core.rdb.writes_denied(&core.config) {
         misconf_gate(core, client, id)?;
     }
+    // A RESP2 client in the subscribed context runs only the pub/sub commands.
+    if crate::pubsub::refused_in_context(client, cmd.meta.name) {
+        core.cmd_stats[id].rejected_calls += 1;
+        return Err(error::pubsub_context(cmd.meta.name));
+    }
     Ok(id)
 }
 
@@ -234,8 +303,12 @@ pub(crate) fn count_error(core: &mut Core, e: &Error) {
 /// Runs a resolved command: handler, error reply, stats, slowlog. Used by clients, EXEC
 /// and every other internal caller.
 pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now: i64) {
+    call_at(core, client, id, argv, now, now_us());
+}
+
+/// [`call`] with the clock already read (`start`, µs) by the caller.
+fn call_at(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now: i64, start: i64) {
     let cmd = core.registry.cmds[id];
-    let start = now_us();
     let reply_start = client.out.buf.len();
     let result = {
         let mut ctx = Ctx {
@@ -247,6 +320,8 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
         (cmd.handler)(&mut ctx, argv)
     };
     let dur = (now_us() - start).max(0);
+    // Keys the command found expired: their `expired` events and stats.
+    core.flush_expired_in(Some(&mut *client));
     if let Err(e) = &result {
         client.out.error(e.text());
         count_error(core, e);
@@ -256,6 +331,10 @@ pub fn call(core: &mut Core, client: &mut Client, id: usize, argv: &[&[u8]], now
     apply_cas_dirty(core, Some(client), None);
     if matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skip) {
         client.out.buf.truncate(reply_start);
+    }
+    // Pub/sub pushes reach the client even while its replies are off (once EXEC is done).
+    if !core.in_exec {
+        crate::pubsub::flush_stash(core, client);
     }
     let st = &mut core.cmd_stats[id];
     st.calls += 1;

@@ -11,6 +11,14 @@ fn ping(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 2 {
         return Err(Error::wrong_args("ping"));
     }
+    if ctx.client.has(flags::PUBSUB) && !ctx.client.out.resp3() {
+        // RESP2 subscribed context: a push-shaped pong (Redis `pingCommand`).
+        let out = ctx.out();
+        out.array_len(2);
+        out.bulk(b"pong");
+        out.bulk(argv.get(1).copied().unwrap_or(b""));
+        return Ok(());
+    }
     match argv.get(1) {
         None => ctx.out().raw(b"+PONG\r\n"),
         Some(m) => ctx.out().bulk(m),
@@ -149,6 +157,7 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
     super::transaction::discard_state(ctx.client);
     super::transaction::unwatch_all(ctx.core, ctx.client);
+    crate::pubsub::forget_client(ctx.core, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.out.resp = 2;
@@ -187,8 +196,8 @@ pub fn client_line(c: &Client, now: i64) -> String {
     let qfree = c.qbuf.capacity() - c.qbuf.len();
     let obl = c.pending_output();
     let events = if c.writable_registered { "rw" } else { "r" };
-    format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+    let mut line = format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -198,6 +207,9 @@ pub fn client_line(c: &Client, now: i64) -> String {
         (now - c.last_interaction_ms) / 1000,
         c.flag_letters(),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
         multi,
         qbuf,
         qfree,
@@ -207,7 +219,18 @@ pub fn client_line(c: &Client, now: i64) -> String {
         events,
         c.last_cmd,
         c.out.resp,
-    )
+    );
+    // Redis 7.2's fields, shown only to clients that set them (CLIENT SETINFO).
+    if c.lib_name.is_some() || c.lib_ver.is_some() {
+        let f =
+            |v: &Option<Vec<u8>>| String::from_utf8_lossy(v.as_deref().unwrap_or(b"")).into_owned();
+        line.push_str(&format!(
+            " lib-name={} lib-ver={}",
+            f(&c.lib_name),
+            f(&c.lib_ver)
+        ));
+    }
+    line
 }
 
 /// CLIENT ID
@@ -229,10 +252,12 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 
 /// What kind of client a `TYPE` filter names.
 fn type_matches(c: &Client, ty: &[u8]) -> Result<bool, Error> {
+    // A subscribed client is of type pubsub, not normal (Redis `getClientType`).
     if is(ty, "normal") {
-        Ok(true)
-    } else if is(ty, "master") || is(ty, "replica") || is(ty, "slave") || is(ty, "pubsub") {
-        let _ = c;
+        Ok(!c.has(flags::PUBSUB))
+    } else if is(ty, "pubsub") {
+        Ok(c.has(flags::PUBSUB))
+    } else if is(ty, "master") || is(ty, "replica") || is(ty, "slave") {
         Ok(false)
     } else {
         let mut m = b"ERR Unknown client type '".to_vec();
@@ -385,6 +410,55 @@ fn client_setname(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     ctx.out().ok();
     Ok(())
 }
+
+/// CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2; clients such as redis-py send it at
+/// connect). Values follow CLIENT SETNAME's character rules.
+fn client_setinfo(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let attr = if is(argv[2], "lib-name") {
+        "lib-name"
+    } else if is(argv[2], "lib-ver") {
+        "lib-ver"
+    } else {
+        let mut v = b"ERR Unrecognized option '".to_vec();
+        v.extend_from_slice(argv[2]);
+        v.push(b'\'');
+        return Err(Error::owned(v));
+    };
+    if argv[3].iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+        return Err(Error::err(format!(
+            "{attr} cannot contain spaces, newlines or special characters."
+        )));
+    }
+    let v = if argv[3].is_empty() {
+        None
+    } else {
+        Some(argv[3].to_vec())
+    };
+    if attr == "lib-name" {
+        ctx.client.lib_name = v;
+    } else {
+        ctx.client.lib_ver = v;
+    }
+    ctx.out().ok();
+    Ok(())
+}
+
+/// `CLIENT SETINFO` is a Redis 7.2 command, so 7.0.15's generated metadata lacks it; these
+/// are 7.2's fields.
+pub const CLIENT_SETINFO_META: super::Meta = super::Meta {
+    name: "client|setinfo",
+    arity: 4,
+    flags: super::flag::NOSCRIPT | super::flag::LOADING | super::flag::STALE,
+    first_key: 0,
+    last_key: 0,
+    step: 0,
+    acl: super::acl::SLOW | super::acl::CONNECTION,
+    tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
+    key_specs: b"~0\r\n",
+    docs: b"%5\r\n$7\r\nsummary\r\n$38\r\nSet client or connection specific info\r\n$5\r\nsince\r\n$5\r\n7.2.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n%3\r\n$4\r\nname\r\n$4\r\nattr\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n%3\r\n$4\r\nname\r\n$7\r\nlibname\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$8\r\nLIB-NAME\r\n%3\r\n$4\r\nname\r\n$6\r\nlibver\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$7\r\nLIB-VER\r\n",
+    group: "connection",
+    subcommands: &[],
+};
 
 /// CLIENT GETNAME
 fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
@@ -550,6 +624,7 @@ pub const COMMANDS: &[Command] = &[
             Command::new(&meta::CLIENT_KILL, client_kill),
             Command::new(&meta::CLIENT_SETNAME, client_setname),
             Command::new(&meta::CLIENT_GETNAME, client_getname),
+            Command::new(&CLIENT_SETINFO_META, client_setinfo),
             Command::new(&meta::CLIENT_REPLY, client_reply),
             Command::new(&meta::CLIENT_NO_EVICT, client_no_evict),
             Command::new(&meta::CLIENT_UNBLOCK, client_unblock),

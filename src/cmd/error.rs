@@ -157,3 +157,16 @@ pub const WITHSCORES_BYLEX: Error =
     Error::fixed("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
 pub const WEIGHT_NOT_FLOAT: Error = Error::fixed("ERR weight value is not a float");
 pub const COUNT_NOT_POSITIVE: Error = Error::fixed("ERR count should be greater than 0");
+
+/// A RESP2 client in the subscribed context sent command `name` (its full name, `client|info`).
+pub fn pubsub_context(name: &str) -> Error {
+    Error::err(format!("Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+}
+pub const SSUBSCRIBE_DENY_BLOCKING: Error =
+    Error::fixed("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+pub const INT_RANGE: Error =
+    Error::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
+pub const EXPIRE_NX_CONFLICT: Error =
+    Error::fixed("ERR NX and XX, GT or LT options at the same time are not compatible");
+pub const EXPIRE_GT_LT: Error =
+    Error::fixed("ERR GT and LT options at the same time are not compatible");

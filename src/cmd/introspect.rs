@@ -150,7 +150,7 @@ pub fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     for c in found {
         match c {
             Some(c) => write_info(c, out),
-            None => out.null_array(),
+            None => out.null(),
         }
     }
     Ok(())

@@ -75,8 +75,56 @@ impl<'a> V<'a> {
     }
 }
 
-/// Keys of `argv` (indexes) with their key-spec flags, or empty when none / invalid.
+/// Keys of `argv` (indexes) with their flags, or empty when none / invalid. Commands whose
+/// key spec says `variable_flags` get the flags their Redis getkeys procedure computes.
 pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
+    let mut keys = spec_keys(meta, argv);
+    let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match meta.name {
+        // setGetKeys: SET ... GET reads the old value.
+        "set" if !keys.is_empty() => {
+            let get = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+            keys[0].1 = if get {
+                flags(&["RW", "access", "update"])
+            } else {
+                flags(&["OW", "update"])
+            };
+        }
+        // bitfieldGetKeys: read-only unless a SET/INCRBY (or a syntax error) appears.
+        "bitfield" if !keys.is_empty() => {
+            let mut readonly = true;
+            let mut i = 2;
+            while i < argv.len() {
+                let rem = argv.len() - i - 1;
+                let a = argv[i];
+                if a.eq_ignore_ascii_case(b"get") && rem >= 2 {
+                    i += 2;
+                } else if (a.eq_ignore_ascii_case(b"set") || a.eq_ignore_ascii_case(b"incrby"))
+                    && rem >= 3
+                {
+                    readonly = false;
+                    break;
+                } else if a.eq_ignore_ascii_case(b"overflow") && rem >= 1 {
+                    i += 1;
+                } else {
+                    readonly = false;
+                    break;
+                }
+                i += 1;
+            }
+            keys[0].1 = if readonly {
+                flags(&["RO", "access"])
+            } else {
+                flags(&["RW", "access", "update"])
+            };
+        }
+        _ => {}
+    }
+    keys
+}
+
+/// Keys found by walking the key specs.
+fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     let (specs, _) = parse(meta.key_specs);
     let V::List(specs) = specs else {
         return Vec::new();

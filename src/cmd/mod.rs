@@ -23,6 +23,7 @@ pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod persist;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod sort;
@@ -231,6 +232,7 @@ pub const TABLES: &[&[Command]] = &[
     persist::COMMANDS,
     sort::COMMANDS,
     geo::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 /// Per-command statistics for `INFO commandstats`.
@@ -246,18 +248,30 @@ pub struct CmdStat {
 
 /// Name → command lookup, with a stable id per command/subcommand for stats.
 pub struct Registry {
-    by_name: HashMap<Vec<u8>, usize>,
+    by_name: NameMap,
     pub cmds: Vec<&'static Command>,
     /// For each id, its subcommands by lower-case name.
-    subs: Vec<HashMap<Vec<u8>, usize>>,
+    subs: Vec<NameMap>,
+    /// Top-level names and ids by [`bucket`] of the name: case-insensitive lookup without hashing.
+    buckets: Vec<Vec<(&'static [u8], usize)>>,
 }
+
+/// Bucket of a command name: its length (up to 31) and first byte, case-folded.
+#[inline]
+fn bucket(name: &[u8]) -> usize {
+    (name.len().min(31) << 5) | (name.first().map_or(0, |&b| b & 31) as usize)
+}
+
+/// Lower-case name → id. The table is fixed, so the fast `ahash` hasher replaces SipHash.
+type NameMap = HashMap<Vec<u8>, usize, ahash::RandomState>;
 
 impl Registry {
     pub fn new() -> Self {
         let mut r = Registry {
-            by_name: HashMap::new(),
+            by_name: NameMap::default(),
             cmds: Vec::new(),
             subs: Vec::new(),
+            buckets: vec![Vec::new(); 32 * 32],
         };
         for table in TABLES {
             for c in table.iter() {
@@ -270,30 +284,29 @@ impl Registry {
                 }
             }
         }
+        for (name, &id) in &r.by_name {
+            r.buckets[bucket(name)].push((r.cmds[id].meta.name.as_bytes(), id));
+        }
         r
     }
 
     fn push(&mut self, c: &'static Command) -> usize {
         self.cmds.push(c);
-        self.subs.push(HashMap::new());
+        self.subs.push(NameMap::default());
         self.cmds.len() - 1
     }
 
     /// Top-level command by name, case-insensitively.
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
-        if name.len() > 64 {
-            return None;
-        }
-        let mut buf = [0u8; 64];
-        let lower = &mut buf[..name.len()];
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        self.by_name.get(&*lower).copied()
+        let b = &self.buckets[bucket(name)];
+        b.iter()
+            .find(|(n, _)| eq_folded(n, name))
+            .map(|&(_, id)| id)
     }
 
     /// Subcommand of container `id`, case-insensitively.
     pub fn lookup_sub(&self, id: usize, name: &[u8]) -> Option<usize> {
-        self.subs[id].get(&name.to_ascii_lowercase()).copied()
+        lookup_lower(&self.subs[id], name)
     }
 
     /// Resolves `argv` the way Redis's `lookupCommand` does: containers with an argument
@@ -320,8 +333,63 @@ impl Registry {
     }
 }
 
+/// `name` equals the lower-case `lower` ignoring ASCII case (one pass, no case conversion
+/// of `lower`).
+#[inline]
+fn eq_folded(lower: &[u8], name: &[u8]) -> bool {
+    lower.len() == name.len()
+        && lower
+            .iter()
+            .zip(name)
+            .all(|(&l, &n)| l == n || (l.is_ascii_lowercase() && n | 0x20 == l))
+}
+
+/// Looks `name` up case-insensitively, lower-casing it on the stack (no allocation).
+fn lookup_lower(map: &NameMap, name: &[u8]) -> Option<usize> {
+    if name.len() > 64 {
+        return None;
+    }
+    let mut buf = [0u8; 64];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    map.get(&*lower).copied()
+}
+
 impl Default for Registry {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::Registry;
+
+    #[test]
+    fn lookup_finds_every_command_in_any_case() {
+        let r = Registry::new();
+        for (name, &id) in &r.by_name {
+            assert_eq!(r.lookup(name), Some(id));
+            assert_eq!(r.lookup(&name.to_ascii_uppercase()), Some(id));
+            let mut mixed = name.clone();
+            mixed[0] = mixed[0].to_ascii_uppercase();
+            assert_eq!(r.lookup(&mixed), Some(id));
+        }
+        assert!(r.lookup(b"get").is_some());
+        for bad in [&b""[..], b"gett", b"ge", b"\xc7et", b"g\x05t", &[b'g'; 100]] {
+            assert_eq!(r.lookup(bad), None);
+        }
+    }
+
+    #[test]
+    fn only_letters_fold() {
+        use super::eq_folded;
+        assert!(eq_folded(b"client-x", b"CLIENT-X"));
+        assert!(eq_folded(b"client-x", b"cLiEnT-x"));
+        // '-' (0x2d) | 0x20 is itself, but '\r' (0x0d) | 0x20 is '-': no match.
+        assert!(!eq_folded(b"client-x", b"CLIENT\rX"));
+        assert!(!eq_folded(b"get", b"GE"));
+        assert!(!eq_folded(b"get", b"\xc7ET"));
     }
 }

@@ -94,8 +94,6 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         j += 1;
     }
-    // LFU counters are not kept (no LFU eviction policy yet): FREQ is validated and ignored.
-    let _ = freq;
     if !replace && ctx.lookup_write(key).is_some() {
         return Err(error::BUSYKEY);
     }
@@ -106,10 +104,12 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     rdbio::verify_dump_payload(argv[3], false).map_err(|()| error::DUMP_PAYLOAD)?;
     // Decoded from the whole payload, footer included, as Redis reads it (a value claiming
     // more bytes than its body reads into the footer rather than failing).
-    let val = decode::restore_payload(argv[3]).ok_or(error::BAD_DATA_FORMAT)?;
+    let val = decode::restore_payload(argv[3], &decode::TypeLimits::from_config(&ctx.core.config))
+        .ok_or(error::BAD_DATA_FORMAT)?;
 
     let now = ctx.now;
     let lru = ctx.lru();
+    let lfu_policy = ctx.lfu_policy();
     let db = ctx.db();
     let deleted = replace && db.remove(key).is_some();
     if ttl != 0 && !absttl {
@@ -123,7 +123,13 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.out().ok();
         return Ok(());
     }
-    db.add(key, val, decode::idle_to_lru(lru, idle.map(|v| v as u64)));
+    // Redis `objectSetLRUOrLFU`: FREQ counts under an LFU policy, IDLETIME otherwise.
+    let lru = match (lfu_policy, freq) {
+        (true, Some(f)) => (crate::db::lfu::minutes(now) << 8) | f as u32,
+        (true, None) => lru,
+        (false, _) => decode::idle_to_lru(lru, idle.map(|v| v as u64)),
+    };
+    db.add(key, val, lru);
     if ttl != 0 {
         db.set_expire(key, ttl);
     }

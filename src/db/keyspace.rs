@@ -82,6 +82,10 @@ pub struct Db {
     pub expires: Dict<Key, i64>,
     /// Keys expired by lookups or the active cycle since the last read of this counter.
     pub expired: u64,
+    /// Keys deleted because they expired, not yet reported: the command path
+    /// (`Core::flush_expired`) turns them into `expired` keyspace events, WATCH
+    /// invalidations and the `expired_keys` stat, in deletion order.
+    pub expired_log: Vec<Key>,
     /// Average TTL estimate (ms) for `INFO keyspace`, updated by the active cycle.
     pub avg_ttl: i64,
     /// Set while a snapshot still needs this database's old state.
@@ -95,6 +99,7 @@ impl Db {
             dict: Dict::new(),
             expires: Dict::new(),
             expired: 0,
+            expired_log: Vec::new(),
             avg_ttl: 0,
             snap: None,
         }
@@ -186,15 +191,28 @@ impl Db {
         self.expires.get(key).copied()
     }
 
-    /// Deletes `key` if it is logically expired at `now`; true if it was.
+    /// True if `key` has a TTL that has passed at `now` (Redis `keyIsExpired`: the key
+    /// expires once the clock is strictly past its expiry time). Does not delete it.
+    pub fn is_expired(&self, key: &[u8], now: i64) -> bool {
+        matches!(self.expire_of(key), Some(t) if now > t)
+    }
+
+    /// Deletes `key` if it is logically expired at `now`; true if it was. Side effect: the
+    /// key is queued in `expired_log` for its `expired` event.
     pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
-        match self.expire_of(key) {
-            Some(t) if t <= now => {
-                self.remove(key);
-                self.expired += 1;
-                true
-            }
-            _ => false,
+        if self.is_expired(key, now) {
+            self.expire_key(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Deletes a key because it expired, and queues it in `expired_log`.
+    fn expire_key(&mut self, key: &[u8]) {
+        if self.remove(key).is_some() {
+            self.expired += 1;
+            self.expired_log.push(key.into());
         }
     }
 
@@ -275,6 +293,7 @@ impl Db {
     /// the old tables whole (no per-key work here).
     pub fn flush(&mut self) -> usize {
         let n = self.dict.len();
+        self.avg_ttl = 0;
         let dict = std::mem::take(&mut self.dict);
         let expires = std::mem::take(&mut self.expires);
         match &self.snap {
@@ -291,16 +310,15 @@ impl Db {
         n
     }
 
-    /// A random live key (`RANDOMKEY`), skipping expired ones (bounded tries, as Redis).
+    /// A random live key (`RANDOMKEY`, Redis `dbRandomKey`). Expired keys drawn on the way
+    /// are deleted, so the loop ends: at worst the table empties.
     pub fn random_key(&mut self, now: i64, rng: &mut impl Rng) -> Option<Vec<u8>> {
-        for _ in 0..100 {
+        loop {
             let k = self.dict.random_entry(rng).map(|(k, _)| k.to_vec())?;
-            if self.expire_if_needed(&k, now) {
-                continue;
+            if !self.expire_if_needed(&k, now) {
+                return Some(k);
             }
-            return Some(k);
         }
-        None
     }
 
     /// One active-expiry pass over up to `samples` keys with a TTL; returns
@@ -311,6 +329,18 @@ impl Db {
         now: i64,
         rng: &mut impl Rng,
     ) -> (usize, usize) {
+        self.expire_sample_with(samples, now, rng, |_| {})
+    }
+
+    /// As [`Db::expire_sample`], calling `on_expired` with each key it deletes (the active
+    /// expiry cycle publishes an `expired` keyspace event for it).
+    pub fn expire_sample_with(
+        &mut self,
+        samples: usize,
+        now: i64,
+        rng: &mut impl Rng,
+        mut on_expired: impl FnMut(&[u8]),
+    ) -> (usize, usize) {
         let mut picked: Vec<(Vec<u8>, i64)> = Vec::with_capacity(samples);
         self.expires
             .sample(samples, rng, |k, &t| picked.push((k.to_vec(), t)));
@@ -318,23 +348,28 @@ impl Db {
         let mut ttl_sum = 0i64;
         let mut ttl_n = 0i64;
         for (k, t) in &picked {
-            if *t <= now {
-                self.remove(k);
-                self.expired += 1;
+            if now > *t {
+                // A sample may hold a key twice: count it once.
+                if !self.dict.contains_key(&k[..]) {
+                    continue;
+                }
+                self.expire_key(k);
                 expired += 1;
+                on_expired(k);
             } else {
-                ttl_sum += t - now;
+                // Far-future TTLs may overflow the sum; C wraps, and so do we.
+                ttl_sum = ttl_sum.wrapping_add(t - now);
                 ttl_n += 1;
             }
         }
         if ttl_n > 0 {
             let avg = ttl_sum / ttl_n;
-            // Same smoothing as Redis: mostly the old estimate, a little of the sample.
-            self.avg_ttl = if self.avg_ttl == 0 {
-                avg
-            } else {
-                (self.avg_ttl / 50) * 49 + avg / 50
-            };
+            // Same running average as Redis's activeExpireCycle: 98% of the old estimate,
+            // 2% of the sample (seeded with the sample itself the first time).
+            if self.avg_ttl == 0 {
+                self.avg_ttl = avg;
+            }
+            self.avg_ttl = (self.avg_ttl / 50) * 49 + avg / 50;
         }
         (picked.len(), expired)
     }

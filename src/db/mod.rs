@@ -3,3 +3,4 @@
 
 pub mod dict;
 pub mod keyspace;
+pub mod lfu;

@@ -99,7 +99,18 @@ impl Parser {
                 if buf[start] != b'*' {
                     return self.parse_inline(buf, start);
                 }
-                // Multibulk header.
+                // Multibulk header: the common canonical form first, then the general path.
+                if let Some((count, line_end)) = quick_num(buf, start, b'*') {
+                    if count <= i32::MAX as i64 && (count <= 10 || authenticated) {
+                        self.args.clear();
+                        self.args.reserve(count.min(1024) as usize);
+                        self.remaining = count;
+                        self.bulk_len = -1;
+                        self.pos = line_end + 2;
+                    }
+                }
+            }
+            if self.remaining == 0 {
                 let Some(nl) = memchr(b'\r', &buf[start..]) else {
                     if buf.len() - start > INLINE_MAX {
                         return Err(proto("too big mbulk count string"));
@@ -133,6 +144,14 @@ impl Parser {
             }
             // Bulk arguments.
             while self.remaining > 0 {
+                if self.bulk_len == -1 {
+                    if let Some((len, line_end)) = quick_num(buf, self.pos, b'$') {
+                        if len <= max_bulk && (len <= 16384 || authenticated) {
+                            self.bulk_len = len;
+                            self.pos = line_end + 2;
+                        }
+                    }
+                }
                 if self.bulk_len == -1 {
                     let p = self.pos;
                     let Some(nl) = memchr(b'\r', &buf[p.min(buf.len())..]) else {
@@ -209,6 +228,31 @@ fn proto(msg: &str) -> ProtoError {
     ProtoError(format!("Protocol error: {msg}"))
 }
 
+/// A fully buffered `<prefix><digits>\r` line (plus the byte after the `\r`) in the form
+/// Redis's `string2ll` accepts, with a nonzero first digit and at most 18 digits:
+/// `(value, offset of the '\r')`. `None` sends the caller down the general path.
+#[inline]
+fn quick_num(buf: &[u8], p: usize, prefix: u8) -> Option<(i64, usize)> {
+    let b = buf.get(p..)?;
+    if b.len() < 4 || b[0] != prefix || !(b'1'..=b'9').contains(&b[1]) {
+        return None;
+    }
+    let mut v = (b[1] - b'0') as i64;
+    let mut i = 2;
+    loop {
+        let d = *b.get(i)?;
+        if d == b'\r' {
+            return (i + 1 < b.len()).then_some((v, p + i));
+        }
+        let x = d.wrapping_sub(b'0');
+        if x > 9 || i > 18 {
+            return None;
+        }
+        v = v * 10 + x as i64;
+        i += 1;
+    }
+}
+
 #[inline]
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
@@ -248,6 +292,66 @@ mod tests {
             );
         }
         assert!(p.parse(req, 0, true, 1 << 29).unwrap().is_some());
+    }
+
+    #[test]
+    fn quick_num_takes_only_canonical_lengths() {
+        assert_eq!(quick_num(b"$3\r\nGET", 0, b'$'), Some((3, 2)));
+        assert_eq!(quick_num(b"x*12\r\n", 1, b'*'), Some((12, 4)));
+        let max18 = b"$999999999999999999\r\n";
+        assert_eq!(
+            quick_num(max18, 0, b'$'),
+            Some((999_999_999_999_999_999, 19))
+        );
+        // Everything else goes down the general path.
+        for b in [
+            &b"$3\r"[..],
+            b"$0\r\n",
+            b"$03\r\n",
+            b"$-1\r\n",
+            b"$+1\r\n",
+            b"$1x\r\n",
+            b"*3\r\n",
+            b"$9999999999999999999\r\n",
+        ] {
+            assert_eq!(quick_num(b, 0, b'$'), None, "{:?}", b);
+        }
+    }
+
+    #[test]
+    fn lengths_parse_the_same_with_or_without_the_quick_path() {
+        // 0, 18 and 19 digits, a leading zero: same results as the general path.
+        assert_eq!(
+            one(b"*1\r\n$0\r\n\r\n").unwrap().unwrap().2,
+            vec![Vec::<u8>::new()]
+        );
+        let e = |b: &[u8]| one(b).unwrap_err().0;
+        // Leading zeros are refused, as Redis's string2ll does.
+        assert_eq!(
+            e(b"*01\r\n$1\r\nx\r\n"),
+            "Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            e(b"*1\r\n$01\r\nx\r\n"),
+            "Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            e(b"*1\r\n$999999999999999999\r\n"),
+            "Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            e(b"*1\r\n$9999999999999999999\r\n"),
+            "Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            e(b"*9999999999\r\n"),
+            "Protocol error: invalid multibulk length"
+        );
+        let mut p = Parser::new();
+        assert_eq!(
+            p.parse(b"*1\r\n$20\r\n", 0, true, 10).unwrap_err().0,
+            "Protocol error: invalid bulk length"
+        );
     }
 
     #[test]

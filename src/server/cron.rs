@@ -38,14 +38,14 @@ fn active_expire(s: &mut Server, now: i64) {
     let hz = core.config.hz.clamp(1, 500);
     let budget = Duration::from_micros((1_000_000 * EXPIRE_TIME_PERC / hz / 100) as u64);
     let start = Instant::now();
-    let mut expired_total = 0u64;
     for db in core.dbs.iter_mut() {
         loop {
             if db.expires.is_empty() {
+                // Redis resets the estimate when no key has a TTL any more.
+                db.avg_ttl = 0;
                 break;
             }
             let (sampled, expired) = db.expire_sample(EXPIRE_KEYS_PER_LOOP, now, &mut core.rng);
-            expired_total += expired as u64;
             if sampled == 0 || expired * 100 / sampled <= EXPIRE_STALE_PERC {
                 break;
             }
@@ -57,7 +57,13 @@ fn active_expire(s: &mut Server, now: i64) {
             break;
         }
     }
-    core.stats.expired_keys += expired_total;
+    // Events, WATCH invalidation and the expired_keys stat for what was deleted.
+    core.flush_expired();
+    for t in std::mem::take(&mut core.cas_dirty) {
+        if let Some(c) = core.clients.get_mut(t) {
+            c.flags |= flags::DIRTY_CAS;
+        }
+    }
     core.stats.expire_cycle_cpu_ms += start.elapsed().as_millis() as u64;
 }
 
@@ -88,8 +94,8 @@ fn client_timeouts(s: &mut Server, now: i64) {
     }
     let mut idle = Vec::new();
     for c in s.core.clients.iter() {
-        // Blocked clients are never idle (Redis clientsCronHandleTimeout).
-        if !c.has(flags::NO_EVICT | flags::BLOCKED)
+        // Blocked and subscribed clients are never idle (Redis clientsCronHandleTimeout).
+        if !c.has(flags::NO_EVICT | flags::BLOCKED | flags::PUBSUB)
             && (now - c.last_interaction_ms) / 1000 > timeout
         {
             idle.push(c.token);

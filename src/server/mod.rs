@@ -33,6 +33,10 @@ pub struct Server {
     pending_write: Vec<usize>,
     /// Clients to close after this iteration.
     to_close: Vec<usize>,
+    /// Read buffer shared by all clients (zeroed once, so reads never clear memory).
+    iobuf: Vec<u8>,
+    /// The argv vector of every request, kept empty between calls (no allocation per command).
+    argv: Vec<&'static [u8]>,
     last_cron_ms: i64,
 }
 
@@ -56,6 +60,8 @@ impl Server {
             signals,
             pending_write: Vec::new(),
             to_close: Vec::new(),
+            iobuf: vec![0; IOBUF_LEN],
+            argv: Vec::new(),
             last_cron_ms: now_ms(),
         };
         s.bind_listeners()?;
@@ -112,6 +118,10 @@ impl Server {
                 // one while the writer catches up.
                 wait = wait.min(if snapshot::can_step(&self.core) { 0 } else { 1 });
             }
+            // Output produced by the cron (keyspace events of active expiry) goes out now.
+            if !self.core.wake_write.is_empty() {
+                wait = 0;
+            }
             match self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait as u64)))
@@ -128,7 +138,7 @@ impl Server {
                     self.accept(t.0 - LISTENER_BASE);
                 } else {
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        self.on_readable(t.0);
+                        self.on_readable(t.0, ev.is_read_closed() || ev.is_error());
                     }
                     if ev.is_writable() {
                         self.pending_write.push(t.0);
@@ -230,30 +240,39 @@ impl Server {
         core.clients.insert(c);
     }
 
-    /// Reads everything available, then executes every complete request.
-    fn on_readable(&mut self, token: usize) {
+    /// Reads everything available, then executes every complete request. A short read means
+    /// the socket is drained (readiness is edge-triggered: new data raises a new event), so
+    /// only `drain` (the peer closed or the socket failed) reads on until `WouldBlock`/EOF.
+    fn on_readable(&mut self, token: usize, drain: bool) {
         let Some(mut c) = self.core.clients.take(token) else {
             return;
         };
         let mut closed = false;
         loop {
-            let want = c
-                .parser
-                .pending_big_bulk(c.qbuf.len())
-                .unwrap_or(0)
-                .max(IOBUF_LEN);
+            // Small reads land in the shared, already zeroed `iobuf` and are appended; only a
+            // big bulk argument is read straight into the query buffer, sized to what it needs.
             let len = c.qbuf.len();
-            c.qbuf.reserve(want);
-            let cap = c.qbuf.capacity();
-            c.qbuf.resize(cap, 0);
-            match c.conn.read(&mut c.qbuf[len..]) {
-                Ok(0) => {
-                    c.qbuf.truncate(len);
+            let big = c.parser.pending_big_bulk(len).unwrap_or(0);
+            let read = if big > IOBUF_LEN {
+                c.qbuf.reserve(big);
+                let cap = c.qbuf.capacity();
+                c.qbuf.resize(cap, 0);
+                let r = c.conn.read(&mut c.qbuf[len..]);
+                c.qbuf.truncate(len + r.as_ref().map_or(0, |&n| n));
+                r.map(|n| (n, cap - len))
+            } else {
+                let r = c.conn.read(&mut self.iobuf);
+                if let Ok(n) = r {
+                    c.qbuf.extend_from_slice(&self.iobuf[..n]);
+                }
+                r.map(|n| (n, IOBUF_LEN))
+            };
+            match read {
+                Ok((0, _)) => {
                     closed = true;
                     break;
                 }
-                Ok(n) => {
-                    c.qbuf.truncate(len + n);
+                Ok((n, room)) => {
                     self.core.stats.net_input_bytes += n as u64;
                     if c.qbuf.len() - c.qpos > self.core.config.client_query_buffer_limit as usize {
                         warn!(
@@ -263,14 +282,13 @@ impl Server {
                         closed = true;
                         break;
                     }
+                    if n < room && !drain {
+                        break;
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    c.qbuf.truncate(len);
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => c.qbuf.truncate(len),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    c.qbuf.truncate(len);
                     debug!("Reading from client: {e}");
                     closed = true;
                     break;
@@ -288,6 +306,7 @@ impl Server {
     /// Parses and runs every complete request in the client's query buffer.
     fn process_input(&mut self, c: &mut Client) {
         let qbuf = std::mem::take(&mut c.qbuf);
+        let mut argv: Vec<&[u8]> = std::mem::take(&mut self.argv);
         let max_bulk = self.core.config.proto_max_bulk_len;
         // A blocked client's input waits until it is served, times out or is unblocked.
         while !c.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::BLOCKED) {
@@ -303,12 +322,9 @@ impl Server {
                     c.qpos = end;
                     let keep_going = match kind {
                         Parsed::Multibulk => {
-                            let ranges = std::mem::take(&mut c.parser.args);
-                            let argv: Vec<&[u8]> =
-                                ranges.iter().map(|&(s, e)| &qbuf[s..e]).collect();
-                            let r = call::process(&mut self.core, c, &argv);
-                            c.parser.args = ranges;
-                            r
+                            argv.clear();
+                            argv.extend(c.parser.args.iter().map(|&(s, e)| &qbuf[s..e]));
+                            call::process(&mut self.core, c, &argv)
                         }
                         Parsed::Inline => {
                             let owned = std::mem::take(&mut c.parser.inline_args);
@@ -337,6 +353,7 @@ impl Server {
                 }
             }
         }
+        self.argv = recycle(argv);
         let mut qbuf = qbuf;
         if c.qpos > 0 {
             qbuf.drain(..c.qpos);
@@ -362,10 +379,14 @@ impl Server {
             },
         };
         let reg = &self.core.registry;
-        let flags = reg
-            .lookup(name)
-            .map(|id| reg.cmds[id].meta.flags)
-            .unwrap_or(0);
+        let Some(id) = reg.lookup(name) else {
+            return self.core.pause_applies(0, now_ms());
+        };
+        // The RESP2 pub/sub context refuses before the pause holds (Redis's gate order).
+        if crate::pubsub::refused_in_context(c, reg.cmds[id].meta.name) {
+            return false;
+        }
+        let flags = reg.cmds[id].meta.flags | crate::pubsub::pause_flags(name);
         self.core.pause_applies(flags, now_ms())
     }
 
@@ -432,7 +453,6 @@ impl Server {
 
     /// Writes pending replies directly; registers `WRITABLE` only where a write was short.
     fn before_sleep(&mut self) {
-        let now = crate::core::now_ms();
         let mut tokens = std::mem::take(&mut self.pending_write);
         tokens.sort_unstable();
         tokens.dedup();
@@ -458,6 +478,8 @@ impl Server {
                     }
                 }
                 Ok(false) => {
+                    // The clock is read only for short writes (output buffer limits).
+                    let now = crate::core::now_ms();
                     if c.obuf_over_limit(&self.core.config.client_output_buffer_limit, now) {
                         warn!(
                             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
@@ -497,6 +519,7 @@ impl Server {
         self.core.monitors.retain(|&t| t != token);
         crate::blocking::forget(&mut self.core, token);
         crate::cmd::transaction::unwatch_all(&mut self.core, &mut c);
+        crate::pubsub::forget_client(&mut self.core, &mut c);
         debug!("Client closed connection {}", c.addr);
         self.core.clients.release(token);
     }
@@ -521,6 +544,13 @@ impl Server {
     }
 }
 
+/// Empties an argv vector and returns it with a free lifetime, keeping its allocation
+/// (an in-place collect over an empty vector of same-layout elements).
+fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
+    v.clear();
+    v.into_iter().map(|_| &[][..]).collect()
+}
+
 trait ReadNb {
     fn read_nb(&mut self, buf: &mut [u8]) -> io::Result<usize>;
 }
@@ -528,5 +558,22 @@ trait ReadNb {
 impl ReadNb for mio::net::UnixStream {
     fn read_nb(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         io::Read::read(self, buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recycle;
+
+    #[test]
+    fn recycle_keeps_the_allocation() {
+        let data = b"set k v".to_vec();
+        let mut v: Vec<&[u8]> = Vec::with_capacity(8);
+        v.extend(data.split(|&b| b == b' '));
+        let ptr = v.as_ptr() as usize;
+        let r: Vec<&'static [u8]> = recycle(v);
+        assert!(r.is_empty());
+        assert_eq!(r.capacity(), 8);
+        assert_eq!(r.as_ptr() as usize, ptr);
     }
 }

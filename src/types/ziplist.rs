@@ -192,7 +192,7 @@ pub fn decode(zl: &[u8]) -> Result<Vec<LpEntry<'_>>, BlobError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::types::listpack::tests::unhex;
     use crate::types::listpack::{string_to_i64, OwnedEntry};
@@ -201,7 +201,7 @@ mod tests {
 
     /// Builds a ziplist the way `ziplistPush` lays it out: strings that look like integers
     /// (and are 1..=31 bytes) take the smallest integer encoding.
-    fn build(items: &[&[u8]]) -> Vec<u8> {
+    pub(crate) fn build(items: &[&[u8]]) -> Vec<u8> {
         let mut body = Vec::new();
         let mut prevlen = 0usize;
         let mut tail = HEADER_SIZE;

@@ -16,6 +16,7 @@ pub mod conn;
 pub mod diff;
 pub mod resp;
 pub mod rng;
+pub mod scenario;
 pub mod server;
 
 pub use conn::RawConn;
@@ -25,6 +26,7 @@ pub use diff::{
 };
 pub use resp::{encode_command, escape, parse_all, parse_reply, scan_frame, try_parse_reply, Resp};
 pub use rng::{random_sequence, GenCmd, Generator, SeedRng};
+pub use scenario::{check_events, drain_events, same_on_both, wait_blocked, Scenario};
 pub use server::{target_is_redis, ServerKind, TestServer};
 
 /// Builds an argument vector from string pieces: `args(&["SET", "k", "v"])`.

@@ -11,3 +11,5 @@ pub mod lzf;
 
 #[cfg(test)]
 mod golden_tests;
+#[cfg(test)]
+mod type_tests;

@@ -1,0 +1,639 @@
+//! RDB encoding of every collection type against the reference, in both directions:
+//!
+//! - a file saved by redis-server 7.0.15 (every encoding, small and big collections, streams
+//!   with consumer groups, PELs, deletions and trims) loads in oxidis and in a fresh
+//!   redis-server to the same keys: same type, same encoding after load, same contents, and
+//!   byte-identical `DUMP` payloads where the encoding is deterministic (listpack, intset,
+//!   stream; compression off so no LZF nondeterminism);
+//! - the same data built in oxidis, saved by BGSAVE, loads in redis-server identically;
+//! - `DUMP` payloads of each server `RESTORE` in the other.
+//!
+//! Files saved with larger `*-max-*` thresholds check the conversions on load.
+
+mod common;
+
+use common::{parse_reply, RawConn, Resp, TestServer};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn cmd(c: &mut RawConn, args: &[&[u8]]) -> Resp {
+    parse_reply(&c.cmd(args))
+}
+
+fn run(c: &mut RawConn, line: &[Vec<u8>]) {
+    let r = c.cmd(line);
+    assert!(
+        !r.starts_with(b"-"),
+        "{:?} -> {}",
+        line.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>(),
+        String::from_utf8_lossy(&r)
+    );
+}
+
+fn words(s: &str) -> Vec<Vec<u8>> {
+    s.split_whitespace()
+        .map(|w| w.as_bytes().to_vec())
+        .collect()
+}
+
+/// The commands building one key of every encoding (deterministic: explicit stream IDs).
+fn script() -> Vec<Vec<Vec<u8>>> {
+    let mut out: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut push = |s: &str| out.push(words(s));
+    // Hashes.
+    push("HSET hash:small f1 v1 f2 123 f3 -5 f4 9223372036854775807 f5 1.5");
+    push("HSET hash:one only 0");
+    push(&format!("HSET hash:longval a {}", "x".repeat(100)));
+    push("HSET hash:bin a b");
+    // Sets.
+    push("SADD set:ints 1 2 3 -100 70000 5000000000 -5000000000");
+    push("SADD set:small16 5 -7 32767");
+    push("SADD set:strs a b c hello");
+    push("SADD set:mixed 1 2 3 x");
+    // Lists.
+    push("RPUSH list:small a b 1 2 -3 9223372036854775807");
+    push("LPUSH list:one x");
+    // Sorted sets.
+    push("ZADD zset:small 1 a 2.5 b -inf c +inf d 0.1 e -0 f 1e300 g");
+    push(&format!("ZADD zset:long 1 a 2 {}", "m".repeat(100)));
+    // Integer-looking strings at every boundary (listpack and RDB integer encodings).
+    let edges = [
+        "0",
+        "-0",
+        "00",
+        "+1",
+        "1a",
+        "-1",
+        "12",
+        "13",
+        "-4096",
+        "4095",
+        "4096",
+        "-32768",
+        "32767",
+        "32768",
+        "-8388608",
+        "8388607",
+        "8388608",
+        "-2147483648",
+        "2147483647",
+        "2147483648",
+        "-9223372036854775808",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551616",
+        "123456789012",
+        "1.0",
+        "1e5",
+    ];
+    let mut h = String::from("HSET hash:nums");
+    let mut l = String::from("RPUSH list:nums");
+    let mut z = String::from("ZADD zset:nums");
+    let mut st = String::from("SADD set:nums");
+    let mut si = String::from("SADD set:intedges");
+    for (i, e) in edges.iter().enumerate() {
+        h.push_str(&format!(" {e} {e}"));
+        l.push_str(&format!(" {e}"));
+        z.push_str(&format!(" {i} {e}"));
+        st.push_str(&format!(" {e}"));
+        if e.parse::<i64>().is_ok() && !e.starts_with('+') && *e != "-0" && *e != "00" {
+            si.push_str(&format!(" {e}"));
+        }
+    }
+    for line in [h, l, z, st, si] {
+        push(&line);
+    }
+    // Strings (sanity).
+    push("SET str:int 12345");
+    push("SET str:text hello");
+    // Streams.
+    push("XGROUP CREATE stream:empty g1 $ MKSTREAM");
+    push("XADD stream:one 5-1 f v");
+    push("XADD stream:gone 1-1 a b");
+    push("XDEL stream:gone 1-1");
+    for i in 1..=30 {
+        push(&format!("XADD stream:trim {i}-0 f {i}"));
+    }
+    push("XTRIM stream:trim MAXLEN 10");
+    push("XDEL stream:trim 25-0 26-0");
+    // Entries read unknown (-1, saved as 2^64 - 1): created past a deletion.
+    push("XGROUP CREATE stream:trim gx 27-0");
+    push("XSETID stream:one 10-0 ENTRIESADDED 50 MAXDELETEDID 3-0");
+    for i in 1..=20 {
+        if i % 3 == 0 {
+            push(&format!("XADD stream:cg {i}-{i} other {i} more x"));
+        } else {
+            push(&format!("XADD stream:cg {i}-{i} f {i} g {}", i * 2));
+        }
+    }
+    push("XGROUP CREATE stream:cg g1 0");
+    push("XGROUP CREATE stream:cg g2 $");
+    push("XGROUP CREATE stream:cg g3 5-5");
+    push("XREADGROUP GROUP g1 alice COUNT 5 STREAMS stream:cg >");
+    push("XREADGROUP GROUP g1 bob COUNT 3 STREAMS stream:cg >");
+    push("XACK stream:cg g1 2-2");
+    push("XCLAIM stream:cg g1 bob 0 1-1");
+    push("XGROUP CREATECONSUMER stream:cg g1 carol");
+    push("XREADGROUP GROUP g3 dave COUNT 2 STREAMS stream:cg >");
+    push("XDEL stream:cg 10-10");
+    out.extend(big_script());
+    out
+}
+
+/// Collections past the default thresholds (and a listpack close to them).
+fn big_script() -> Vec<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut h = words("HSET hash:big");
+    let mut h500 = words("HSET hash:lp500");
+    for i in 0..600 {
+        h.push(format!("field:{i}").into_bytes());
+        h.push(if i % 2 == 0 {
+            i.to_string().into_bytes()
+        } else {
+            format!("value-{i}").into_bytes()
+        });
+        if i < 500 {
+            h500.push(format!("f{i}").into_bytes());
+            h500.push(format!("{}", i * 7).into_bytes());
+        }
+    }
+    out.push(h);
+    out.push(h500);
+    let mut s = words("SADD set:bigints");
+    let mut s500 = words("SADD set:is500");
+    let mut ss = words("SADD set:bigstrs");
+    for i in 0..600i64 {
+        s.push((i * 1000 - 3).to_string().into_bytes());
+        if i < 500 {
+            s500.push((i * 100_000).to_string().into_bytes());
+        }
+        ss.push(format!("member-{i}").into_bytes());
+    }
+    out.push(s);
+    out.push(s500);
+    out.push(ss);
+    let mut l = words("RPUSH list:big");
+    let mut z = words("ZADD zset:big");
+    let mut z100 = words("ZADD zset:lp100");
+    for i in 0..2000 {
+        l.push(format!("item-{i}-{}", "z".repeat(i % 40)).into_bytes());
+        if i < 300 {
+            z.push(format!("{}", i as f64 / 7.0).into_bytes());
+            z.push(format!("member{i}").into_bytes());
+        }
+        if i < 100 {
+            z100.push(format!("{}", i * 3).into_bytes());
+            z100.push(format!("m{i}").into_bytes());
+        }
+    }
+    out.push(l);
+    out.push(z);
+    out.push(z100);
+    out.push(words("LPUSH list:big head1 head2"));
+    out.push(vec![
+        b"HSET".to_vec(),
+        b"hash:hugeval".to_vec(),
+        b"f".to_vec(),
+        vec![b'h'; 4100],
+        b"n".to_vec(),
+        b"-1".to_vec(),
+    ]);
+    for i in 1..=450u64 {
+        out.push(words(&format!(
+            "XADD stream:big {i}-0 name user{i} n {i} payload {}",
+            "p".repeat((i % 50 + 1) as usize)
+        )));
+    }
+    out.push(words("XGROUP CREATE stream:big g 0"));
+    out.push(words(
+        "XREADGROUP GROUP g c1 COUNT 150 STREAMS stream:big >",
+    ));
+    out.push(words(
+        "XREADGROUP GROUP g c2 COUNT 100 STREAMS stream:big >",
+    ));
+    out
+}
+
+/// The keys `script` creates (oxidis has no KEYS yet): the first key argument of each line.
+fn script_keys(lines: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
+    let mut k: Vec<Vec<u8>> = lines
+        .iter()
+        .filter(|l| l[0] != b"XREADGROUP")
+        .map(|l| {
+            if l[0] == b"XGROUP" {
+                l[2].clone()
+            } else {
+                l[1].clone()
+            }
+        })
+        .collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// The keys of `c` among `candidates` (checked against DBSIZE, so none is missed).
+fn keys_among(c: &mut RawConn, candidates: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let k: Vec<Vec<u8>> = candidates
+        .iter()
+        .filter(|k| !cmd(c, &[b"DUMP", k]).is_null())
+        .cloned()
+        .collect();
+    assert_eq!(cmd(c, &[b"DBSIZE"]).as_int(), Some(k.len() as i64));
+    k
+}
+
+fn text(r: &Resp) -> Vec<u8> {
+    r.as_bytes().map(|b| b.to_vec()).unwrap_or_default()
+}
+
+/// Everything observable about `key`, normalised only where Redis's own order is unspecified
+/// (hashtable iteration).
+fn describe(c: &mut RawConn, key: &[u8]) -> Vec<String> {
+    // Type and encoding as the RDB type byte of DUMP tells them (what OBJECT ENCODING says).
+    let (ty, enc): (&[u8], &[u8]) = match dump(c, key)[0] {
+        0 => (b"string", b"-"),
+        2 => (b"set", b"hashtable"),
+        4 => (b"hash", b"hashtable"),
+        11 => (b"set", b"intset"),
+        16 => (b"hash", b"listpack"),
+        5 => (b"zset", b"skiplist"),
+        17 => (b"zset", b"listpack"),
+        18 => (b"list", b"quicklist"),
+        19 => (b"stream", b"stream"),
+        t => panic!("unexpected RDB type {t}"),
+    };
+    let mut out = vec![
+        String::from_utf8_lossy(ty).into_owned(),
+        String::from_utf8_lossy(enc).into_owned(),
+        "-".to_string(),
+    ];
+    let sorted = |r: Resp| -> String {
+        let mut v: Vec<String> = r
+            .as_array()
+            .unwrap_or(&[])
+            .iter()
+            .map(|x| format!("{x:?}"))
+            .collect();
+        v.sort();
+        format!("{v:?}")
+    };
+    match ty {
+        b"string" => out.push(format!("{:?}", cmd(c, &[b"GET", key]))),
+        b"hash" => {
+            if enc == b"listpack" {
+                out.push(format!("{:?}", cmd(c, &[b"HGETALL", key])));
+            } else {
+                let r = cmd(c, &[b"HGETALL", key]);
+                let a = r.as_array().unwrap_or(&[]);
+                let mut pairs: Vec<String> = a.chunks(2).map(|p| format!("{p:?}")).collect();
+                pairs.sort();
+                out.push(format!("{pairs:?}"));
+            }
+        }
+        b"set" => out.push(sorted(cmd(c, &[b"SMEMBERS", key]))),
+        b"list" => out.push(format!("{:?}", cmd(c, &[b"LRANGE", key, b"0", b"-1"]))),
+        b"zset" => out.push(format!(
+            "{:?}",
+            cmd(c, &[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"])
+        )),
+        b"stream" => {
+            out.push(format!("{:?}", cmd(c, &[b"XRANGE", key, b"-", b"+"])));
+            out.push(format!("{:?}", cmd(c, &[b"XLEN", key])));
+            out.push(format!("{:?}", cmd(c, &[b"XINFO", b"GROUPS", key])));
+            let groups = cmd(c, &[b"XINFO", b"GROUPS", key]);
+            for g in groups.as_array().unwrap_or(&[]) {
+                let a = g.as_array().unwrap();
+                let name = text(&a[1]);
+                out.push(format!("{:?}", cmd(c, &[b"XPENDING", key, &name])));
+                // Idle times depend on the clock: keep the IDs, consumers and counts.
+                let p = cmd(c, &[b"XPENDING", key, &name, b"-", b"+", b"1000"]);
+                for e in p.as_array().unwrap_or(&[]) {
+                    let e = e.as_array().unwrap();
+                    out.push(format!("{:?} {:?} {:?}", e[0], e[1], e[3]));
+                }
+                let cs = cmd(c, &[b"XINFO", b"CONSUMERS", key, &name]);
+                for cons in cs.as_array().unwrap_or(&[]) {
+                    let f = cons.as_array().unwrap();
+                    out.push(format!("{:?} {:?}", f[1], f[3]));
+                }
+            }
+        }
+        _ => unreachable!(),
+    }
+    out
+}
+
+/// Encodings whose DUMP payload is a function of the contents alone.
+fn deterministic(enc: &str) -> bool {
+    matches!(
+        enc,
+        "listpack" | "intset" | "stream" | "quicklist" | "skiplist"
+    )
+}
+
+fn dump(c: &mut RawConn, key: &[u8]) -> Vec<u8> {
+    match cmd(c, &[b"DUMP", key]) {
+        Resp::Bulk(b) => b,
+        r => panic!("DUMP {} -> {r:?}", String::from_utf8_lossy(key)),
+    }
+}
+
+/// Asserts `a` and `b` hold the same keys with the same observable state, identical DUMP
+/// payloads for deterministic encodings, and that each one's payloads restore in the other
+/// to the same state.
+fn assert_same(a: &TestServer, b: &TestServer, expected: &[Vec<u8>]) {
+    assert_same_with(a, b, expected, Exact::All)
+}
+
+/// Which DUMP payloads [`assert_same_with`] compares byte for byte.
+#[derive(Clone, Copy, PartialEq)]
+enum Exact {
+    /// Every deterministic encoding.
+    All,
+    /// All but lists (their node boundaries come from the list commands, not the RDB code).
+    NoLists,
+    /// None (LZF-compressed payloads differ between implementations).
+    Nothing,
+}
+
+/// [`assert_same`], comparing payload bytes as `exact` says.
+fn assert_same_with(a: &TestServer, b: &TestServer, expected: &[Vec<u8>], exact: Exact) {
+    let (mut ca, mut cb) = (a.conn(), b.conn());
+    let ka = keys_among(&mut ca, expected);
+    assert_eq!(ka, keys_among(&mut cb, expected), "key sets differ");
+    assert_eq!(ka, expected, "keys");
+    for k in &ka {
+        let name = String::from_utf8_lossy(k).into_owned();
+        let da = describe(&mut ca, k);
+        assert_eq!(da, describe(&mut cb, k), "key {name}");
+        let (pa, pb) = (dump(&mut ca, k), dump(&mut cb, k));
+        let compare = match exact {
+            Exact::All => true,
+            Exact::NoLists => da[0] != "list",
+            Exact::Nothing => false,
+        };
+        if compare && deterministic(&da[1]) && pa != pb {
+            let at = pa.iter().zip(&pb).position(|(x, y)| x != y).unwrap_or(0);
+            panic!(
+                "DUMP of {name} ({}) differs at {at} (lengths {} {}): {:?} vs {:?}",
+                da[1],
+                pa.len(),
+                pb.len(),
+                &pa[at.saturating_sub(8)..(at + 16).min(pa.len())],
+                &pb[at.saturating_sub(8)..(at + 16).min(pb.len())]
+            );
+        }
+        // Cross RESTORE: a's payload into b and b's into a, under a new name.
+        let copy = [b"rt:".as_slice(), k].concat();
+        assert_eq!(
+            cb.cmd(&[&b"RESTORE"[..], &copy, b"0", &pa]),
+            b"+OK\r\n",
+            "RESTORE {name} into b"
+        );
+        assert_eq!(
+            ca.cmd(&[&b"RESTORE"[..], &copy, b"0", &pb]),
+            b"+OK\r\n",
+            "RESTORE {name} into a"
+        );
+        let ra = describe(&mut ca, &copy);
+        assert_eq!(ra, describe(&mut cb, &copy), "restored {name}");
+        assert_eq!(&ra[3..], &da[3..], "restored {name} keeps the contents");
+        ca.cmd(&[&b"DEL"[..], &copy]);
+        cb.cmd(&[&b"DEL"[..], &copy]);
+    }
+}
+
+fn wait_bgsave(c: &mut RawConn) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = cmd(c, &[b"INFO", b"persistence"]);
+        let t = String::from_utf8_lossy(r.as_bytes().unwrap()).into_owned();
+        if t.contains("rdb_bgsave_in_progress:0") {
+            assert!(t.contains("rdb_last_bgsave_status:ok"), "{t}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "BGSAVE did not finish in 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn on_file(mut s: TestServer, file: &Path) -> TestServer {
+    s.kill();
+    std::fs::copy(file, s.dir().join("dump.rdb")).expect("copy dump");
+    s.restart();
+    s
+}
+
+const NOCOMPRESS: [&str; 2] = ["--rdbcompression", "no"];
+
+/// Builds the data on redis-server (with `extra` config), SAVEs, and loads the file in a fresh
+/// oxidis and a fresh redis-server (default thresholds): both must agree on everything.
+fn redis_file_loads_the_same(extra: &[&str]) {
+    let mut args = NOCOMPRESS.to_vec();
+    args.extend_from_slice(extra);
+    let src = TestServer::redis(&args);
+    let mut c = src.conn();
+    for line in script() {
+        run(&mut c, &line);
+    }
+    let n = script_keys(&script());
+    assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
+    let file = src.dir().join("dump.rdb");
+    let ours = on_file(TestServer::oxidis(&NOCOMPRESS), &file);
+    let theirs = on_file(TestServer::redis(&NOCOMPRESS), &file);
+    assert_same(&ours, &theirs, &n);
+}
+
+#[test]
+fn redis_save_of_every_encoding_loads_in_oxidis() {
+    redis_file_loads_the_same(&[]);
+}
+
+#[test]
+fn loading_converts_like_redis() {
+    // Saved as listpacks / intsets bigger than the loader's thresholds allow; also
+    // compressed, so LZF blobs are read.
+    redis_file_loads_the_same(&[
+        "--hash-max-listpack-entries",
+        "1000",
+        "--set-max-intset-entries",
+        "1000",
+        "--zset-max-listpack-entries",
+        "1000",
+        "--hash-max-listpack-value",
+        "5000",
+        "--zset-max-listpack-value",
+        "5000",
+        "--list-max-listpack-size",
+        "5",
+        "--rdbcompression",
+        "yes",
+    ]);
+}
+
+#[test]
+fn loading_converts_long_values_like_redis() {
+    // Hashes saved with long values kept in listpacks stay listpacks when loaded as type 16
+    // (Redis only checks the entry count there); tiny thresholds convert everything else.
+    let src = TestServer::redis(&[
+        "--hash-max-listpack-value",
+        "1000",
+        "--rdbcompression",
+        "no",
+    ]);
+    let mut c = src.conn();
+    run(
+        &mut c,
+        &words(&format!("HSET h:long a {}", "y".repeat(200))),
+    );
+    run(&mut c, &words("HSET h:short a b c d"));
+    assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
+    let file = src.dir().join("dump.rdb");
+    let tiny = [
+        "--rdbcompression",
+        "no",
+        "--hash-max-listpack-entries",
+        "1",
+        "--set-max-intset-entries",
+        "1",
+    ];
+    let ours = on_file(TestServer::oxidis(&tiny), &file);
+    let theirs = on_file(TestServer::redis(&tiny), &file);
+    assert_same(&ours, &theirs, &[b"h:long".to_vec(), b"h:short".to_vec()]);
+}
+
+#[test]
+fn oxidis_compressed_bgsave_loads_in_redis() {
+    // Default rdbcompression: LZF blobs both ways (files and cross-RESTOREd payloads).
+    let src = TestServer::oxidis(&[]);
+    let mut c = src.conn();
+    for line in script() {
+        run(&mut c, &line);
+    }
+    assert_eq!(c.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
+    wait_bgsave(&mut c);
+    let theirs = on_file(TestServer::redis(&[]), &src.dir().join("dump.rdb"));
+    assert_same_with(&src, &theirs, &script_keys(&script()), Exact::Nothing);
+}
+
+#[test]
+fn oxidis_bgsave_loads_in_redis() {
+    let src = TestServer::oxidis(&NOCOMPRESS);
+    let mut c = src.conn();
+    for line in script() {
+        run(&mut c, &line);
+    }
+    let n = script_keys(&script());
+    assert_eq!(c.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
+    wait_bgsave(&mut c);
+    let theirs = on_file(TestServer::redis(&NOCOMPRESS), &src.dir().join("dump.rdb"));
+    assert_same(&src, &theirs, &n);
+    // And back: oxidis's own file through DEBUG RELOAD keeps everything.
+    let before: Vec<Vec<String>> = n.iter().map(|k| describe(&mut c, k)).collect();
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), b"+OK\r\n");
+    let after: Vec<Vec<String>> = n.iter().map(|k| describe(&mut c, k)).collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn same_commands_same_state_and_payloads() {
+    // Built independently on both servers: identical state, and identical DUMP bytes for the
+    // deterministic encodings (stream delivery and seen times aside, hence no groups here).
+    let ours = TestServer::oxidis(&NOCOMPRESS);
+    let theirs = TestServer::redis(&NOCOMPRESS);
+    let (mut a, mut b) = (ours.conn(), theirs.conn());
+    let lines: Vec<_> = script()
+        .into_iter()
+        .filter(|l| l[0] != b"XREADGROUP" && l[0] != b"XCLAIM" && l[1] != b"CREATECONSUMER")
+        .collect();
+    for line in &lines {
+        run(&mut a, line);
+        run(&mut b, line);
+    }
+    // List node boundaries built by pushes are the list type's business (checked by the
+    // list tests); here the list contents are compared, the node layout only via files.
+    assert_same_with(&ours, &theirs, &script_keys(&lines), Exact::NoLists);
+}
+
+#[test]
+fn corrupt_payloads_are_refused_like_redis_with_sanitization() {
+    // Redis's payloads, truncated or with one byte changed, re-wrapped with a valid CRC:
+    // oxidis (which always validates deeply) accepts exactly what redis-server with
+    // `sanitize-dump-payload yes` accepts, and keeps serving. Streams are stricter in oxidis
+    // (docs/differences.md): Redis accepts a node listpack whose header count is wrong and
+    // ignores malformed lengths in the stream metadata; oxidis refuses both, so for streams
+    // only "oxidis accepts what Redis refuses" is a failure.
+    let sanitize = [
+        "--sanitize-dump-payload",
+        "yes",
+        "--rdbcompression",
+        "no",
+        "--list-max-listpack-size",
+        "2",
+        "--stream-node-max-entries",
+        "2",
+    ];
+    let theirs = TestServer::redis(&sanitize);
+    let ours = TestServer::oxidis(&sanitize);
+    let (mut a, mut b) = (ours.conn(), theirs.conn());
+    for line in words_lines(&[
+        "HSET h a 1 b x c -70000",
+        "SADD s 1 2 -3 70000",
+        "SADD st a b",
+        "RPUSH l a 1 b",
+        "ZADD z 1 a 2.5 b",
+        "XADD x 1-1 f v g w",
+        "XADD x 2-1 f v g w",
+        "XADD x 3-1 other z",
+        "XGROUP CREATE x g 0",
+        "XREADGROUP GROUP g c COUNT 2 STREAMS x >",
+        &format!("HSET hl a {} b 2", "v".repeat(70)),
+        &format!("ZADD zl 1 {} 2 b", "m".repeat(70)),
+        "RPUSH lm a b c d 5",
+    ]) {
+        run(&mut b, &line);
+    }
+    let mut mismatches = Vec::new();
+    for k in ["h", "s", "st", "l", "z", "x", "hl", "zl", "lm"] {
+        let p = dump(&mut b, k.as_bytes());
+        let body = &p[..p.len() - 10];
+        let mut variants: Vec<Vec<u8>> = (1..body.len()).map(|n| body[..n].to_vec()).collect();
+        for i in 1..body.len() {
+            for x in [0x01u8, 0x80, 0xff] {
+                let mut m = body.to_vec();
+                m[i] ^= x;
+                variants.push(m);
+            }
+        }
+        for v in variants {
+            let payload = oxidis::persistence::rdb::io::create_dump_payload(&v);
+            let args: [&[u8]; 5] = [b"RESTORE", b"k", b"0", &payload, b"REPLACE"];
+            let (ra, rb) = (a.cmd(&args), b.cmd(&args));
+            let (ea, eb) = (ra.starts_with(b"-"), rb.starts_with(b"-"));
+            if ea != eb && !(k == "x" && ea) {
+                let at = body.iter().zip(&v).position(|(x, y)| x != y);
+                mismatches.push(format!(
+                    "{k}: len {} of {}, first change at {at:?} ({:?}) oxidis {} redis {}",
+                    v.len(),
+                    body.len(),
+                    at.map(|i| (body[i], v[i])),
+                    String::from_utf8_lossy(&ra).trim(),
+                    String::from_utf8_lossy(&rb).trim()
+                ));
+            }
+        }
+    }
+    assert_eq!(a.cmd(&["PING"]), b"+PONG\r\n");
+    assert!(
+        mismatches.is_empty(),
+        "{}\n{mismatches:#?}",
+        mismatches.len()
+    );
+}
+
+fn words_lines(lines: &[&str]) -> Vec<Vec<Vec<u8>>> {
+    lines.iter().map(|l| words(l)).collect()
+}
