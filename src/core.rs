@@ -283,12 +283,37 @@ impl Core {
         }
     }
 
-    /// Invalidates every WATCH on `db` (FLUSHDB, SWAPDB) — or all dbs when `None`.
-    /// Also signals every key of `db` on which clients are blocked (SWAPDB brings new data).
+    /// A database is about to be emptied (FLUSHDB, FLUSHALL, DEBUG RELOAD) — or all dbs when
+    /// `None`: invalidates the WATCHes on its keys that exist (Redis `signalFlushedDb`; a
+    /// watched key that does not exist is not touched), and signals every key of `db` on
+    /// which clients are blocked. Call it before emptying.
     pub fn db_modified(&mut self, db: Option<usize>) {
         self.blocking.signal_db(db);
-        for ((d, _), ws) in &self.watched {
-            if db.is_none_or(|x| x == *d) {
+        self.touch_watched_in_db(db, None);
+    }
+
+    /// SWAPDB `a` `b`: invalidates the WATCHes on keys of either database that exist in one
+    /// of the two (Redis `touchAllWatchedKeysInDb` both ways), and signals the blocked keys.
+    pub fn dbs_swapped(&mut self, a: usize, b: usize) {
+        self.blocking.signal_db(Some(a));
+        self.blocking.signal_db(Some(b));
+        self.touch_watched_in_db(Some(a), Some(b));
+        self.touch_watched_in_db(Some(b), Some(a));
+    }
+
+    /// `touchAllWatchedKeysInDb(emptied, replaced_with)`: WATCHes on keys of `db` (every db
+    /// when `None`) that exist in `db` or in `other`.
+    fn touch_watched_in_db(&mut self, db: Option<usize>, other: Option<usize>) {
+        for ((d, k), ws) in &self.watched {
+            if db.is_some_and(|x| x != *d) {
+                continue;
+            }
+            let exists = |i: usize| {
+                self.dbs
+                    .get(i)
+                    .is_some_and(|x| x.dict.contains_key(k.as_slice()))
+            };
+            if exists(*d) || other.is_some_and(exists) {
                 self.cas_dirty.extend_from_slice(ws);
             }
         }

@@ -67,18 +67,24 @@ fn setbit(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if on & !1 != 0 {
         return Err(BAD_BIT);
     }
-    if let Some(e) = ctx.lookup_write(argv[1]) {
-        if e.val.as_str().is_none() {
-            return Err(error::WRONGTYPE);
-        }
-    }
-    let buf = string_for_write(ctx, argv[1], off)?;
     let byte = (off >> 3) as usize;
+    // Redis's `dirty`: the key is created or grown; then, or when the bit changes, the write
+    // is a modification (event, WATCH), otherwise nothing is signalled.
+    let dirty = match ctx.lookup_write(argv[1]) {
+        None => true,
+        Some(e) => match e.val.as_str() {
+            None => return Err(error::WRONGTYPE),
+            Some(s) => s.len() <= byte,
+        },
+    };
+    let buf = string_for_write(ctx, argv[1], off)?;
     let bit = 7 - (off & 7) as u32;
     let old = (buf[byte] >> bit) & 1;
     buf[byte] = (buf[byte] & !(1 << bit)) | ((on as u8) << bit);
-    ctx.touched(argv[1]);
-    ctx.notify(Class::STRING, "setbit", argv[1]);
+    if dirty || i64::from(old) != on {
+        ctx.touched(argv[1]);
+        ctx.notify(Class::STRING, "setbit", argv[1]);
+    }
     ctx.out().int(old as i64);
     Ok(())
 }
@@ -569,11 +575,16 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> CmdResult {
     if ro {
         return Err(Error::err("BITFIELD_RO only supports the GET subcommand"));
     }
-    if let Some(e) = ctx.lookup_write(argv[1]) {
-        if e.val.as_str().is_none() {
-            return Err(error::WRONGTYPE);
-        }
-    }
+    // Redis's `dirty`: the key is created or grown. Then every write counts as a change;
+    // otherwise only those that change the field's value do (no event for INCRBY 0).
+    let need = (highest >> 3) as usize + 1;
+    let dirty = match ctx.lookup_write(argv[1]) {
+        None => true,
+        Some(e) => match e.val.as_str() {
+            None => return Err(error::WRONGTYPE),
+            Some(s) => s.len() < need,
+        },
+    };
     let buf = string_for_write(ctx, argv[1], highest)?;
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     let mut changes = 0u64;
@@ -589,6 +600,7 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> CmdResult {
                 continue;
             }
             FieldOp::Set | FieldOp::Incr => {
+                let old = get_unsigned(buf, f.offset, f.bits);
                 let (over, newval, retval) = if f.signed {
                     let old = get_signed(buf, f.offset, f.bits);
                     if f.op == FieldOp::Incr {
@@ -614,8 +626,10 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> CmdResult {
                 } else {
                     replies.push(Some(retval));
                     set_unsigned(buf, f.offset, f.bits, newval);
+                    if dirty || get_unsigned(buf, f.offset, f.bits) != old {
+                        changes += 1;
+                    }
                 }
-                changes += 1;
             }
         }
     }

@@ -376,10 +376,10 @@ fn debug_reload(ctx: &mut Ctx, opts: &[&[u8]]) -> CmdResult {
         }
     }
     if flush {
+        ctx.core.db_modified(None);
         for db in ctx.core.dbs.iter_mut() {
             db.flush();
         }
-        ctx.core.db_modified(None);
     }
     match snapshot::reload(ctx.core, merge) {
         Ok(true) => {}

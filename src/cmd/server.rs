@@ -59,9 +59,9 @@ fn flush_mode(argv: &[&[u8]]) -> CmdResult {
 fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     flush_mode(argv)?;
     let db = ctx.client.db;
+    ctx.core.db_modified(Some(db));
     let n = ctx.core.dbs[db].flush();
     ctx.core.dirty += n as u64;
-    ctx.core.db_modified(Some(db));
     ctx.out().ok();
     Ok(())
 }
@@ -75,6 +75,7 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         log::warn!("Background saving terminated by FLUSHALL");
         crate::persistence::snapshot::abort(ctx.core);
     }
+    ctx.core.db_modified(None);
     let mut n = 0;
     for db in ctx.core.dbs.iter_mut() {
         n += db.flush();
@@ -82,7 +83,6 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     // Redis 7.0 counts the keys removed (an empty FLUSHALL changes nothing) [measured].
     ctx.core.dirty += n as u64;
     crate::persistence::snapshot::after_flushall(ctx.core);
-    ctx.core.db_modified(None);
     ctx.out().ok();
     Ok(())
 }
@@ -100,8 +100,7 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.core.dbs.swap(a, b);
         ctx.core.dbs[a].id = a;
         ctx.core.dbs[b].id = b;
-        ctx.core.db_modified(Some(a));
-        ctx.core.db_modified(Some(b));
+        ctx.core.dbs_swapped(a, b);
     }
     ctx.core.dirty += 1;
     ctx.out().ok();

@@ -895,7 +895,8 @@ fn xread_generic(ctx: &mut Ctx, argv: &[&[u8]], xreadgroup: bool) -> CmdResult {
         };
         let s = stream_mut(ctx, key)?.expect("present");
         let gr = s.groups.get_mut(g).expect("checked");
-        if !gr.consumers.contains_key(consumer) {
+        let created = !gr.consumers.contains_key(consumer);
+        if created {
             gr.create_consumer(consumer, now);
         }
         gr.consumers.get_mut(consumer).expect("created").seen_time = now;
@@ -930,6 +931,10 @@ fn xread_generic(ctx: &mut Ctx, argv: &[&[u8]], xreadgroup: bool) -> CmdResult {
             entries.into_iter().map(|(id, f)| (id, Some(f))).collect()
         };
         ctx.core.dirty += 1;
+        if created {
+            // `streamCreateConsumer` publishes it (the read itself publishes nothing).
+            ctx.notify(Class::STREAM, "xgroup-createconsumer", key);
+        }
         served.push((k, out));
     }
     if !served.is_empty() {
