@@ -19,6 +19,9 @@ use std::sync::Arc;
 
 pub type Key = Box<[u8]>;
 
+/// A walk slice visits at most this many times its capture budget.
+const VISIT_FACTOR: usize = 8;
+
 /// A keyspace entry.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -145,12 +148,16 @@ impl Db {
             return true;
         }
         let mut sent = 0;
+        // Entries already captured (written since the start) cost a visit but are not
+        // sent: the visits are bounded too, so a slice stays short whatever was written.
+        let mut visited = 0;
         let (epoch, origin) = (tap.epoch, tap.origin);
         let expires = &self.expires;
         let mut items = Vec::new();
         let mut cursor = tap.cursor;
         loop {
             cursor = self.dict.scan_mut(cursor, |k, e| {
+                visited += 1;
                 if e.epoch < epoch {
                     e.epoch = epoch;
                     let expire = expires.get(&k[..]).copied();
@@ -163,7 +170,7 @@ impl Db {
                     sent += 1;
                 }
             });
-            if cursor == 0 || sent >= budget {
+            if cursor == 0 || sent >= budget || visited >= budget.saturating_mul(VISIT_FACTOR) {
                 break;
             }
         }
@@ -365,5 +372,81 @@ impl Db {
             self.avg_ttl = (self.avg_ttl / 50) * 49 + avg / 50;
         }
         (picked.len(), expired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::value::Str;
+    use std::sync::mpsc;
+
+    fn tap(epoch: u32) -> (SnapTap, mpsc::Receiver<SnapItem>) {
+        let (tx, rx) = mpsc::channel();
+        let tap = SnapTap {
+            epoch,
+            origin: 0,
+            tx,
+            pending: Arc::new(AtomicUsize::new(0)),
+            cursor: 0,
+            walked: false,
+        };
+        (tap, rx)
+    }
+
+    fn str_val(i: usize) -> Value {
+        Value::Str(Str::Raw(format!("v{i}").into_bytes()))
+    }
+
+    /// Every key overwritten after the start (captured by the hook): the walk still moves in
+    /// bounded slices instead of visiting the whole table in one call.
+    #[test]
+    fn walk_slices_are_bounded_when_everything_was_captured() {
+        let n = 5000;
+        let mut db = Db::new(0);
+        for i in 0..n {
+            db.set(format!("k{i}").as_bytes(), str_val(i), false, 0);
+        }
+        let (t, rx) = tap(1);
+        db.snap = Some(t);
+        for i in 0..n {
+            db.set(format!("k{i}").as_bytes(), str_val(i + n), false, 0);
+        }
+        assert_eq!(rx.try_iter().count(), n);
+        let mut calls = 0;
+        while !db.snapshot_step(10) {
+            calls += 1;
+            assert!(calls < 10 * n, "walk does not end");
+        }
+        // 10 * VISIT_FACTOR visits per call at most (a bucket chain may overshoot a little).
+        assert!(calls >= n / (10 * VISIT_FACTOR) / 2, "{calls} calls");
+        assert_eq!(rx.try_iter().count(), 0);
+    }
+
+    /// The walk sends each entry not captured by a write exactly once.
+    #[test]
+    fn walk_sends_every_uncaptured_entry_once() {
+        let n = 3000;
+        let mut db = Db::new(0);
+        for i in 0..n {
+            db.set(format!("k{i}").as_bytes(), str_val(i), false, 0);
+        }
+        let (t, rx) = tap(1);
+        db.snap = Some(t);
+        for i in (0..n).step_by(3) {
+            db.set(format!("k{i}").as_bytes(), str_val(i + n), false, 0);
+        }
+        let mut calls = 0;
+        while !db.snapshot_step(7) {
+            calls += 1;
+            assert!(calls < 10 * n, "walk does not end");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for it in rx.try_iter() {
+            if let SnapItem::Entry { key, .. } = it {
+                assert!(seen.insert(key), "sent twice");
+            }
+        }
+        assert_eq!(seen.len(), n);
     }
 }

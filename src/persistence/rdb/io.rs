@@ -154,6 +154,7 @@ pub struct RdbWriter<W: Write> {
     buf: Vec<u8>,
     digest: Option<Digest>,
     compress: bool,
+    lzf: super::lzf::Lzf,
     written: u64,
 }
 
@@ -166,6 +167,7 @@ impl<W: Write> RdbWriter<W> {
             buf: Vec::with_capacity(BUF_SIZE),
             digest: checksum.then(|| CRC64.digest()),
             compress,
+            lzf: Default::default(),
             written: 0,
         }
     }
@@ -241,16 +243,20 @@ impl<W: Write> RdbWriter<W> {
         if s.len() <= 4 {
             return Ok(false);
         }
-        match lzf::compress(s) {
-            Ok(c) if c.len() <= s.len() - 4 => {
-                self.write_u8((RDB_ENCVAL << 6) | RDB_ENC_LZF)?;
-                self.write_len(c.len() as u64)?;
-                self.write_len(s.len() as u64)?;
-                self.write_raw(&c)?;
-                Ok(true)
-            }
+        let mut lzf = std::mem::take(&mut self.lzf);
+        let r = match lzf.compress(s) {
+            Some(c) if c.len() <= s.len() - 4 => self.write_lzf(c, s.len()).map(|_| true),
             _ => Ok(false),
-        }
+        };
+        self.lzf = lzf;
+        r
+    }
+
+    fn write_lzf(&mut self, c: &[u8], len: usize) -> io::Result<()> {
+        self.write_u8((RDB_ENCVAL << 6) | RDB_ENC_LZF)?;
+        self.write_len(c.len() as u64)?;
+        self.write_len(len as u64)?;
+        self.write_raw(c)
     }
 
     /// `rdbSaveLongLongAsStringObject`: integer-encoded when it fits 32 bits, else decimal text.

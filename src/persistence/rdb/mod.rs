@@ -7,6 +7,7 @@ pub mod decode;
 pub mod encode;
 pub mod format;
 pub mod io;
+pub mod lzf;
 
 #[cfg(test)]
 mod golden_tests;
