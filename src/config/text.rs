@@ -4,121 +4,20 @@
 //! `strtoll`/`strtoull` (C semantics: saturation, trailing-garbage check),
 //! `memtoull` (memory units) and `string2d`.
 //!
-//! `split_args` is a private copy of the shared splitter in `crate::util`; the
-//! two must behave identically (both follow `sdssplitargs`).
+//! `split_args` and `cat_repr` are the shared `crate::util::args` routines.
 
 /// C `isspace` in the "C" locale.
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Splits a line like `sdssplitargs`: whitespace-separated words, `"..."` with
-/// C escapes (`\n \r \t \b \a \xHH`), `'...'` with only `\'`. A closing quote
-/// must be followed by whitespace or the end. Returns `None` on unbalanced quotes.
-pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let at = |i: usize| -> u8 { line.get(i).copied().unwrap_or(0) };
-    let mut out = Vec::new();
-    let mut p = 0usize;
-    loop {
-        while p < line.len() && is_space(line[p]) {
-            p += 1;
-        }
-        if p >= line.len() || line[p] == 0 {
-            return Some(out);
-        }
-        let (mut inq, mut insq, mut done) = (false, false, false);
-        let mut cur = Vec::new();
-        while !done {
-            let c = at(p);
-            if inq {
-                if c == b'\\' && at(p + 1) == b'x' {
-                    if let (Some(h), Some(l)) = (hex_val(at(p + 2)), hex_val(at(p + 3))) {
-                        cur.push(h * 16 + l);
-                        p += 3;
-                        p += 1;
-                        continue;
-                    }
-                }
-                if c == b'\\' && at(p + 1) != 0 {
-                    p += 1;
-                    cur.push(match at(p) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    // The closing quote must be followed by a space or nothing.
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else if insq {
-                if c == b'\\' && at(p + 1) == b'\'' {
-                    p += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    _ => cur.push(c),
-                }
-            }
-            if p < line.len() {
-                p += 1;
-            }
-        }
-        out.push(cur);
-    }
-}
+/// `sdssplitargs`, shared with the inline protocol and the test scripts.
+pub use crate::util::args::split_args;
 
 /// Appends `s` quoted like `sdscatrepr`: `"..."` with `\\ \" \n \r \t \a \b`
 /// escaped, other non-printable bytes as `\xHH`.
 pub fn cat_repr(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    for &c in s {
-        match c {
-            b'\\' | b'"' => {
-                out.push(b'\\');
-                out.push(c);
-            }
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(c),
-            _ => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
+    crate::util::args::repr(s, out)
 }
 
 /// Redis `string2ll`: strict decimal, no spaces, no `+`, no leading zeros, no `-0`.
