@@ -16,30 +16,13 @@ use crate::resp::Out;
 use crate::types::geo::{self, Shape, ShapeKind};
 use crate::types::value::Value;
 use crate::types::zset::skiplist::ScoreRange;
-use crate::types::zset::value::{AddFlags, AddOutcome, Limits, ZSet};
+use crate::types::zset::value::{AddFlags, AddOutcome, ZSet};
 use crate::util::num;
 use std::sync::Arc;
 
 // ----- helpers ---------------------------------------------------------------------------
 
-fn limits(ctx: &Ctx) -> Limits {
-    let c = &ctx.core.config;
-    Limits {
-        max_entries: usize::try_from(c.zset_max_listpack_entries).unwrap_or(0),
-        max_value: usize::try_from(c.zset_max_listpack_value).unwrap_or(0),
-    }
-}
-
-/// `lookupKeyRead` + type check; the set (if any) and the reply buffer together.
-fn read_zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<(Option<&'a ZSet>, &'a mut Out), Error> {
-    match ctx.lookup_read(key) {
-        Some(e) if e.val.as_zset().is_none() => return Err(error::WRONGTYPE),
-        _ => {}
-    }
-    let db = ctx.client.db;
-    let z = ctx.core.dbs[db].dict.get(key).and_then(|e| e.val.as_zset());
-    Ok((z, &mut ctx.client.out))
-}
+use super::zset::{limits, read_zset};
 
 /// `extractLongLatOrReply`.
 fn long_lat(lon: &[u8], lat: &[u8]) -> Result<[f64; 2], Error> {

@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 // ----- shared helpers --------------------------------------------------------------------
 
-/// The configured listpack limits.
-fn limits(ctx: &Ctx) -> Limits {
+/// The configured listpack limits (also used by the geo commands).
+pub(crate) fn limits(ctx: &Ctx) -> Limits {
     let c = &ctx.core.config;
     Limits {
         max_entries: usize::try_from(c.zset_max_listpack_entries).unwrap_or(0),
@@ -36,7 +36,10 @@ fn limits(ctx: &Ctx) -> Limits {
 
 /// `lookupKeyRead` + type check, then the set and the reply buffer borrowed together.
 /// `Ok((None, out))` when the key is missing.
-fn read_zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<(Option<&'a ZSet>, &'a mut Out), Error> {
+pub(crate) fn read_zset<'a>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+) -> Result<(Option<&'a ZSet>, &'a mut Out), Error> {
     match ctx.lookup_read(key) {
         Some(e) if e.val.as_zset().is_none() => return Err(error::WRONGTYPE),
         _ => {}
