@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::conn::RawConn;
 use super::resp::{encode_command, escape, split_frame};
-use super::rng::{pick_generator, Generator, SeedRng};
+use super::rng::{pick_generator, GenCmd, Generator, SeedRng};
 use super::server::TestServer;
 
 /// How two replies are compared.
@@ -493,6 +493,18 @@ impl DiffPair {
     /// Sends `n` commands drawn from `gens` to both and compares each; on a mismatch panics with
     /// the seed, the step, the generator and the last commands sent.
     pub fn run_random(&mut self, rng: &mut SeedRng, gens: &[Generator], n: usize) {
+        self.run_random_checked(rng, gens, n, |_, _| Ok(()));
+    }
+
+    /// As [`DiffPair::run_random`], then runs `after(pair, command)` after every step: an
+    /// `Err` (e.g. encodings that differ) fails with the same seed and history report.
+    pub fn run_random_checked(
+        &mut self,
+        rng: &mut SeedRng,
+        gens: &[Generator],
+        n: usize,
+        mut after: impl FnMut(&mut DiffPair, &GenCmd) -> Result<(), String>,
+    ) {
         let mut history: Vec<String> = Vec::new();
         for step in 0..n {
             let g = pick_generator(rng, gens);
@@ -504,7 +516,11 @@ impl DiffPair {
                     .collect::<Vec<_>>()
                     .join(" "),
             );
-            if let Err(m) = self.compare(&c.args, c.norm) {
+            let result = self
+                .compare(&c.args, c.norm)
+                .map_err(|m| m.to_string())
+                .and_then(|_| after(self, &c));
+            if let Err(m) = result {
                 let from = history.len().saturating_sub(20);
                 panic!(
                     "random sequence (OXIDIS_SEED={}) failed at step {step} (generator {}):\n{m}\n\
