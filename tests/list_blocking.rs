@@ -27,17 +27,6 @@ fn info_field(c: &mut RawConn, field: &str) -> i64 {
         .unwrap_or_else(|| panic!("no {field} in INFO: {text}"))
 }
 
-/// Waits until `n` clients are blocked (bounded).
-fn wait_blocked(admin: &mut RawConn, n: i64) {
-    for _ in 0..500 {
-        if info_field(admin, "blocked_clients") == n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("never saw {n} blocked clients");
-}
-
 fn no_reply(c: &mut RawConn) -> bool {
     c.read_reply_timeout(Duration::from_millis(150)).is_none()
 }
@@ -62,7 +51,7 @@ fn blpop_serves_clients_in_fifo_order() {
     let mut cs: Vec<RawConn> = (0..3).map(|_| s.conn()).collect();
     for (i, c) in cs.iter_mut().enumerate() {
         send(c, &["BLPOP", "k", "0"]);
-        wait_blocked(&mut admin, i as i64 + 1);
+        wait_blocked(&mut admin, i + 1);
     }
     assert_eq!(admin.cmd(&["RPUSH", "k", "a", "b"]), b":2\r\n");
     assert_eq!(cs[0].read_reply(), pair("k", "a"));

@@ -29,9 +29,9 @@ pub fn same_on_both(scenario: Scenario) {
     }
 }
 
-/// Waits until the server reports `n` blocked clients (bounded: 2 s).
+/// Waits until the server reports `n` blocked clients (bounded: 5 s).
 pub fn wait_blocked(c: &mut RawConn, n: usize) {
-    for _ in 0..200 {
+    for _ in 0..500 {
         let info = String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).into_owned();
         if info.contains(&format!("blocked_clients:{n}\r")) {
             return;
