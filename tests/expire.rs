@@ -30,20 +30,6 @@ fn int_reply(c: &mut RawConn, cmd: &[&str]) -> i64 {
         .unwrap_or_else(|| panic!("{cmd:?}: not an integer: {}", escape(&r)))
 }
 
-/// The value of `field` in an `INFO` section, as text.
-fn info_field(c: &mut RawConn, section: &str, field: &str) -> Option<String> {
-    let r = c.cmd(&["INFO", section]);
-    let text = parse_reply(&r)
-        .as_bytes()
-        .map(|b| b.to_vec())
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&text).to_string();
-    text.lines().find_map(|l| {
-        l.strip_prefix(&format!("{field}:"))
-            .map(|v| v.trim().to_string())
-    })
-}
-
 /// Polls `DBSIZE` until it equals `want`, for at most `limit`; returns the last value.
 fn wait_dbsize(c: &mut RawConn, want: i64, limit: Duration) -> i64 {
     let start = Instant::now();

@@ -18,13 +18,11 @@ fn send(c: &mut RawConn, parts: &[&str]) {
     c.send(&encode_command(parts));
 }
 
-fn info_field(c: &mut RawConn, field: &str) -> i64 {
-    let raw = c.cmd(&["INFO", "clients"]);
-    let text = String::from_utf8_lossy(&raw).to_string();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in INFO: {text}"))
+/// An integer field of `INFO clients`.
+fn clients_field(c: &mut RawConn, field: &str) -> i64 {
+    info_field(c, "clients", field)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in INFO clients"))
 }
 
 fn no_reply(c: &mut RawConn) -> bool {
@@ -104,8 +102,8 @@ fn timeouts_reply_null_in_resp2_and_resp3() {
     );
     assert_eq!(c.cmd(&["BLMPOP", "0.05", "1", "k", "LEFT"]), b"_\r\n");
     let mut admin = s.conn();
-    assert_eq!(info_field(&mut admin, "blocked_clients"), 0);
-    assert_eq!(info_field(&mut admin, "clients_in_timeout_table"), 0);
+    assert_eq!(clients_field(&mut admin, "blocked_clients"), 0);
+    assert_eq!(clients_field(&mut admin, "clients_in_timeout_table"), 0);
 }
 
 #[test]
@@ -117,7 +115,7 @@ fn info_and_client_list_show_blocked_clients() {
     send(&mut c, &["BLPOP", "k", "0"]);
     send(&mut d, &["BLPOP", "k", "100"]);
     wait_blocked(&mut admin, 2);
-    assert_eq!(info_field(&mut admin, "clients_in_timeout_table"), 1);
+    assert_eq!(clients_field(&mut admin, "clients_in_timeout_table"), 1);
     let list = String::from_utf8_lossy(&admin.cmd(&["CLIENT", "LIST"])).to_string();
     let blocked: Vec<&str> = list.lines().filter(|l| l.contains("flags=b ")).collect();
     assert_eq!(blocked.len(), 2, "{list}");
@@ -216,7 +214,7 @@ fn client_unblock_timeout_and_error() {
         c.read_reply(),
         b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     );
-    assert_eq!(info_field(&mut admin, "blocked_clients"), 0);
+    assert_eq!(clients_field(&mut admin, "blocked_clients"), 0);
     assert_eq!(
         admin.cmd(&["CLIENT", "UNBLOCK", &id, "later"]),
         b"-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
@@ -275,7 +273,7 @@ fn a_killed_blocked_client_leaves_no_trace() {
     wait_blocked(&mut admin, 1);
     assert_eq!(admin.cmd(&["CLIENT", "KILL", "ID", &id]), b":1\r\n");
     wait_blocked(&mut admin, 0);
-    assert_eq!(info_field(&mut admin, "clients_in_timeout_table"), 0);
+    assert_eq!(clients_field(&mut admin, "clients_in_timeout_table"), 0);
     assert!(c.is_closed());
     admin.cmd(&["RPUSH", "k", "a"]);
     assert_eq!(admin.cmd(&["LLEN", "k"]), b":1\r\n");

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{parse_reply, DiffPair, RawConn, Resp, TestServer};
+use common::{info_field, parse_reply, DiffPair, RawConn, Resp, TestServer};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -52,24 +52,18 @@ fn int(c: &mut RawConn, args: &[&[u8]]) -> i64 {
 }
 
 /// One field of `INFO persistence`.
-fn info_field(c: &mut RawConn, name: &str) -> String {
-    let r = cmd(c, &[b"INFO", b"persistence"]);
-    let text = String::from_utf8_lossy(r.as_bytes().expect("INFO text")).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("no {name} in INFO"))
-        .trim()
-        .to_string()
+fn persistence_field(c: &mut RawConn, name: &str) -> String {
+    info_field(c, "persistence", name).unwrap_or_else(|| panic!("no {name} in INFO"))
 }
 
 /// Waits (bounded) for a running BGSAVE to end; returns `rdb_last_bgsave_status`.
 fn wait_bgsave(c: &mut RawConn) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while info_field(c, "rdb_bgsave_in_progress") != "0" {
+    while persistence_field(c, "rdb_bgsave_in_progress") != "0" {
         assert!(Instant::now() < deadline, "BGSAVE did not finish in 60 s");
         std::thread::sleep(Duration::from_millis(20));
     }
-    info_field(c, "rdb_last_bgsave_status")
+    persistence_field(c, "rdb_last_bgsave_status")
 }
 
 /// Starts a real redis-server on a copy of `file`.
@@ -194,9 +188,12 @@ fn bgsave_file_loads_in_redis_with_the_same_data() {
         b"+Background saving started\r\n".to_vec()
     );
     assert_eq!(wait_bgsave(&mut c), "ok");
-    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
-    assert_eq!(info_field(&mut c, "rdb_saves"), "1");
-    assert_ne!(info_field(&mut c, "rdb_last_bgsave_time_sec"), "-1");
+    assert_eq!(
+        persistence_field(&mut c, "rdb_changes_since_last_save"),
+        "0"
+    );
+    assert_eq!(persistence_field(&mut c, "rdb_saves"), "1");
+    assert_ne!(persistence_field(&mut c, "rdb_last_bgsave_time_sec"), "-1");
     let lastsave = int(&mut c, &[b"LASTSAVE"]);
     assert!((lastsave - now_ms() / 1000).abs() <= 5);
     let log = s.log();
@@ -227,7 +224,10 @@ fn save_writes_the_same_file_synchronously() {
     let mut c = s.conn();
     let model = fill(&mut c);
     assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n".to_vec());
-    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert_eq!(
+        persistence_field(&mut c, "rdb_changes_since_last_save"),
+        "0"
+    );
     let r = redis_on(&s.dir().join("dump.rdb"));
     assert_redis_has(&r, &model, 5_000);
 }
@@ -262,10 +262,10 @@ fn redis_dump_loads_in_oxidis() {
     let mut c = s.conn();
     let loaded = model.len() as i64;
     assert_eq!(
-        info_field(&mut c, "rdb_last_load_keys_loaded"),
+        persistence_field(&mut c, "rdb_last_load_keys_loaded"),
         loaded.to_string()
     );
-    assert_eq!(info_field(&mut c, "rdb_last_load_keys_expired"), "1");
+    assert_eq!(persistence_field(&mut c, "rdb_last_load_keys_expired"), "1");
     for ((db, k), (v, _)) in &model {
         ok(&mut c, &[b"SELECT", db.to_string().as_bytes()]);
         assert_eq!(bulk(&mut c, &[b"GET", k]).as_deref(), Some(v.as_slice()));
@@ -337,7 +337,7 @@ fn bgsave_is_a_point_in_time_view() {
     ok(&mut c, &[b"FLUSHDB"]);
     ok(&mut c, &[b"SET", b"key:1", b"after-flush"]);
     assert_eq!(
-        info_field(&mut c, "rdb_bgsave_in_progress"),
+        persistence_field(&mut c, "rdb_bgsave_in_progress"),
         "1",
         "the save ended before the writes: the test would prove nothing"
     );
@@ -398,14 +398,20 @@ fn flushall_abandons_a_running_bgsave() {
     assert_eq!(wait_bgsave(&mut c), "ok");
     assert!(!s.dir().join("dump.rdb").exists());
     // DEBUG POPULATE is not a change; the 20000 flushed keys are [observed on Redis 7.0.15].
-    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "20000");
+    assert_eq!(
+        persistence_field(&mut c, "rdb_changes_since_last_save"),
+        "20000"
+    );
     // With save points, FLUSHALL saves the empty dataset at once.
     ok(&mut c, &[b"CONFIG", b"SET", b"save", b"3600 1"]);
     ok(&mut c, &[b"CONFIG", b"SET", b"rdb-key-save-delay", b"0"]);
     ok(&mut c, &[b"SET", b"k", b"v"]);
     ok(&mut c, &[b"FLUSHALL"]);
     assert!(s.dir().join("dump.rdb").exists());
-    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert_eq!(
+        persistence_field(&mut c, "rdb_changes_since_last_save"),
+        "0"
+    );
     let r = redis_on(&s.dir().join("dump.rdb"));
     assert_eq!(int(&mut r.conn(), &[b"DBSIZE"]), 0);
 }
@@ -418,10 +424,10 @@ fn save_points_trigger_bgsave() {
     ok(&mut c, &[b"SET", b"a", b"1"]);
     // One change is below the save point: nothing happens.
     std::thread::sleep(Duration::from_millis(2500));
-    assert_eq!(info_field(&mut c, "rdb_saves"), "0");
+    assert_eq!(persistence_field(&mut c, "rdb_saves"), "0");
     ok(&mut c, &[b"SET", b"b", b"2"]);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while info_field(&mut c, "rdb_saves") == "0" {
+    while persistence_field(&mut c, "rdb_saves") == "0" {
         assert!(
             Instant::now() < deadline,
             "no save point BGSAVE within 10 s"
@@ -429,7 +435,10 @@ fn save_points_trigger_bgsave() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(wait_bgsave(&mut c), "ok");
-    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    assert_eq!(
+        persistence_field(&mut c, "rdb_changes_since_last_save"),
+        "0"
+    );
     assert!(s.log().contains("2 changes in 1 seconds. Saving..."));
     let r = redis_on(&s.dir().join("dump.rdb"));
     let mut rc = r.conn();
@@ -514,7 +523,7 @@ fn bgsave_syntax_and_scheduling() {
     p.check(&["EXEC"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     for c in [&mut p.subject_conn, &mut p.reference_conn] {
-        while info_field(c, "rdb_saves") == "0" {
+        while persistence_field(c, "rdb_saves") == "0" {
             assert!(Instant::now() < deadline, "scheduled BGSAVE never ran");
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -824,7 +833,7 @@ fn redis_files_with_idle_freq_and_no_checksum_load() {
     for file in [lru_file, r.dir().join("dump.rdb")] {
         let s = oxidis_on(&file, &[]);
         let mut c = s.conn();
-        assert_eq!(info_field(&mut c, "rdb_last_load_keys_loaded"), "2");
+        assert_eq!(persistence_field(&mut c, "rdb_last_load_keys_loaded"), "2");
         assert_eq!(bulk(&mut c, &[b"GET", b"a"]).as_deref(), Some(&b"1"[..]));
         assert_eq!(
             bulk(&mut c, &[b"GET", b"long"]).as_deref(),

@@ -33,3 +33,17 @@ pub use server::{target_is_redis, ServerKind, TestServer};
 pub fn args(parts: &[&str]) -> Vec<Vec<u8>> {
     parts.iter().map(|p| p.as_bytes().to_vec()).collect()
 }
+
+/// The value of `field` in an `INFO` section, as text (`None` when absent).
+pub fn info_field(c: &mut RawConn, section: &str, field: &str) -> Option<String> {
+    let r = c.cmd(&["INFO", section]);
+    let text = parse_reply(&r)
+        .as_bytes()
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).to_string();
+    text.lines().find_map(|l| {
+        l.strip_prefix(&format!("{field}:"))
+            .map(|v| v.trim().to_string())
+    })
+}
