@@ -52,6 +52,26 @@ pub enum SnapItem {
     Done,
 }
 
+impl SnapItem {
+    /// Memory this item allocated besides what it shares with the keyspace: the key copy,
+    /// a copied string value (collections are shared `Arc`s) and its place in the channel.
+    /// The writer subtracts the same figure when it is done with the item; eviction does not
+    /// count it (see `evict::not_counted_memory`).
+    pub fn copied_bytes(&self) -> usize {
+        use crate::types::value::Str;
+        match self {
+            SnapItem::Entry { key, val, .. } => {
+                let v = match val {
+                    Value::Str(Str::Raw(v)) => v.len(),
+                    _ => 0,
+                };
+                std::mem::size_of::<SnapItem>() + key.len() + v
+            }
+            _ => 0,
+        }
+    }
+}
+
 /// A running snapshot's hook into one database.
 pub struct SnapTap {
     pub epoch: u32,
@@ -60,6 +80,8 @@ pub struct SnapTap {
     pub tx: Sender<SnapItem>,
     /// Items sent and not yet written (pacing of the cursor walk).
     pub pending: Arc<AtomicUsize>,
+    /// Bytes the items sent and not yet written copied ([`SnapItem::copied_bytes`]).
+    pub pending_bytes: Arc<AtomicUsize>,
     /// The walk's SCAN cursor over `dict`, and whether it has finished.
     pub cursor: u64,
     pub walked: bool,
@@ -67,10 +89,13 @@ pub struct SnapTap {
 
 impl SnapTap {
     pub fn send(&self, item: SnapItem) {
+        let bytes = item.copied_bytes();
         self.pending.fetch_add(1, Ordering::Relaxed);
+        self.pending_bytes.fetch_add(bytes, Ordering::Relaxed);
         // A writer that already failed has dropped its receiver: nothing to do then.
         if self.tx.send(item).is_err() {
             self.pending.fetch_sub(1, Ordering::Relaxed);
+            self.pending_bytes.fetch_sub(bytes, Ordering::Relaxed);
         }
     }
 }
@@ -388,6 +413,7 @@ mod tests {
             origin: 0,
             tx,
             pending: Arc::new(AtomicUsize::new(0)),
+            pending_bytes: Arc::new(AtomicUsize::new(0)),
             cursor: 0,
             walked: false,
         };

@@ -46,6 +46,7 @@ pub struct Snapshot {
     pub kind: Kind,
     tx: Sender<SnapItem>,
     pending: Arc<AtomicUsize>,
+    pending_bytes: Arc<AtomicUsize>,
     keys_written: Arc<AtomicU64>,
     pub keys_total: u64,
     handle: Option<JoinHandle<Result<(), String>>>,
@@ -111,6 +112,7 @@ struct Job {
     /// (keys, keys with a TTL) per database at the start, for RESIZEDB.
     db_sizes: Vec<(u64, u64)>,
     pending: Arc<AtomicUsize>,
+    pending_bytes: Arc<AtomicUsize>,
     keys_written: Arc<AtomicU64>,
 }
 
@@ -147,6 +149,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
     let epoch = core.rdb.epoch;
     let (tx, rx) = mpsc::channel();
     let pending = Arc::new(AtomicUsize::new(0));
+    let pending_bytes = Arc::new(AtomicUsize::new(0));
     let keys_written = Arc::new(AtomicU64::new(0));
     let db_sizes: Vec<(u64, u64)> = core
         .dbs
@@ -169,6 +172,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         key_delay_us: core.config.rdb_key_save_delay,
         db_sizes,
         pending: pending.clone(),
+        pending_bytes: pending_bytes.clone(),
         keys_written: keys_written.clone(),
     };
     let handle = std::thread::Builder::new()
@@ -185,6 +189,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
             origin: i,
             tx: tx.clone(),
             pending: pending.clone(),
+            pending_bytes: pending_bytes.clone(),
             cursor: 0,
             walked: false,
         });
@@ -199,6 +204,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         kind,
         tx,
         pending,
+        pending_bytes,
         keys_written,
         keys_total,
         handle: Some(handle),
@@ -207,6 +213,23 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         walked: false,
     });
     Ok(())
+}
+
+/// Captured entries the writer has not written yet: their values stay allocated until then,
+/// even when the keyspace has already dropped them.
+pub fn items_in_flight(core: &Core) -> usize {
+    core.rdb
+        .current
+        .as_ref()
+        .map_or(0, |s| s.pending.load(Ordering::Relaxed))
+}
+
+/// Bytes those entries copied (keys, string values; see `SnapItem::copied_bytes`).
+pub fn bytes_in_flight(core: &Core) -> usize {
+    core.rdb
+        .current
+        .as_ref()
+        .map_or(0, |s| s.pending_bytes.load(Ordering::Relaxed))
 }
 
 /// True while the walk has work to do (the loop should not sleep long).
@@ -483,6 +506,7 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
         let item = rx
             .recv()
             .map_err(|_| io::Error::new(io::ErrorKind::Interrupted, "snapshot abandoned"))?;
+        let copied = item.copied_bytes();
         match item {
             SnapItem::Entry {
                 db,
@@ -495,6 +519,7 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
                 drop((key, val));
                 job.keys_written.fetch_add(1, Ordering::Relaxed);
                 job.pending.fetch_sub(1, Ordering::Relaxed);
+                job.pending_bytes.fetch_sub(copied, Ordering::Relaxed);
                 key_delay(job);
             }
             SnapItem::Tables { db, dict, expires } => {
@@ -645,6 +670,7 @@ mod tests {
             key_delay_us: 0,
             db_sizes: vec![(2, 1), (1, 0), (0, 0)],
             pending: Arc::new(AtomicUsize::new(0)),
+            pending_bytes: Arc::new(AtomicUsize::new(0)),
             keys_written: Arc::new(AtomicU64::new(0)),
         }
     }
