@@ -25,10 +25,14 @@ use crate::config::MaxmemoryPolicy as Policy;
 use crate::core::{now_ms, Core};
 use crate::db::lfu;
 use crate::notify::Class;
+use crate::types::value::Value;
 use std::time::Instant;
 
 /// Entries of the eviction pool (EVPOOL_SIZE).
 pub const POOL_SIZE: usize = 16;
+
+/// Bytes a keyspace entry costs besides its key and value: the dict node and a bucket slot.
+const ENTRY_OVERHEAD: usize = 64 + 8;
 
 /// What [`Core::perform_evictions`] achieved (Redis `EVICT_OK/RUNNING/FAIL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +67,9 @@ pub struct EvictState {
     exceeded_since: Option<Instant>,
     /// Microseconds spent over the limit in earlier periods.
     total_exceeded_us: u64,
+    /// Estimated bytes of keys evicted while a snapshot still held their values (freed when
+    /// the snapshot's writer has written them).
+    snapshot_pinned: usize,
 }
 
 impl EvictState {
@@ -82,12 +89,28 @@ impl EvictState {
     }
 }
 
-/// Memory not counted against `maxmemory` (Redis `freeMemoryGetNotCountedMemory`): replica
-/// output buffers beyond the backlog and the AOF buffer, which grow with the DELs that
-/// evictions propagate and would otherwise feed more evictions. oxidis has neither yet, so
-/// this is 0; replication and AOF must add their buffers here.
-pub fn not_counted_memory(_core: &Core) -> usize {
-    0
+/// Memory not counted against `maxmemory` (Redis `freeMemoryGetNotCountedMemory`). Redis
+/// leaves out replica output buffers beyond the backlog and the AOF buffer, which grow with
+/// the DELs that evictions propagate and would otherwise feed more evictions; oxidis has
+/// neither yet (replication and AOF must add their buffers here).
+///
+/// What it leaves out instead: memory a running snapshot holds until its writer has written
+/// the entries — the copies it made (keys, string values) and the collections of keys
+/// evicted meanwhile, which it still shares. Redis's forked child holds such pages outside
+/// `used_memory`; counted here, they would make a BGSAVE evict live keys to pay for its
+/// copies, and every eviction of a shared collection look like it freed nothing.
+pub fn not_counted_memory(core: &Core) -> usize {
+    use crate::persistence::snapshot;
+    if snapshot::items_in_flight(core) > 0 {
+        snapshot::bytes_in_flight(core) + core.evict.snapshot_pinned
+    } else {
+        0
+    }
+}
+
+/// `used_memory` as eviction counts it.
+fn counted_memory(core: &Core) -> i64 {
+    crate::alloc::used().saturating_sub(not_counted_memory(core)) as i64
 }
 
 /// Bytes to free to get back under `maxmemory` (Redis `getMaxmemoryState`); `None` when
@@ -191,6 +214,10 @@ impl Core {
         if !self.evictions_allowed(now) {
             return Evict::Ok;
         }
+        if crate::persistence::snapshot::items_in_flight(self) == 0 {
+            // The writer has released everything it held.
+            self.evict.snapshot_pinned = 0;
+        }
         let result = match to_free(self) {
             None => Evict::Ok,
             Some(_) if self.config.maxmemory_policy == Policy::Noeviction => Evict::Fail,
@@ -232,14 +259,32 @@ impl Core {
                 // Nothing left to evict.
                 break;
             };
-            let before = crate::alloc::used() as i64;
+            // What the key costs, if a snapshot may keep its (shared) collection alive for
+            // now. A string is copied into the snapshot and the copy is not counted, so
+            // deleting it shows its full size.
+            let in_flight = crate::persistence::snapshot::items_in_flight(self) > 0;
+            let estimate = match self.dbs[db].dict.get(&key[..]) {
+                Some(e) if in_flight && !matches!(e.val, Value::Str(_)) => {
+                    (ENTRY_OVERHEAD + key.len() + e.val.heap_size()) as i64
+                }
+                _ => 0,
+            };
+            let before = counted_memory(self);
             let del_start = Instant::now();
             // Redis frees the value in a background thread under lazyfree-lazy-eviction;
             // oxidis has no lazy-free thread and frees it here either way.
             drop(self.dbs[db].remove(&key));
             let del_ms = del_start.elapsed().as_millis() as i64;
             crate::cmd::diag::record_latency(self, "eviction-del", del_ms, now / 1000);
-            freed += before - crate::alloc::used() as i64;
+            let delta = before - counted_memory(self);
+            if estimate > delta {
+                // Held by the snapshot: count it as freed, and leave it out of used memory
+                // until the writer lets it go.
+                self.evict.snapshot_pinned += (estimate - delta) as usize;
+                freed += estimate;
+            } else {
+                freed += delta;
+            }
             self.stats.evicted_keys += 1;
             self.touch_watched_key(db, &key);
             match me.as_deref_mut() {

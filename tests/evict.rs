@@ -478,3 +478,53 @@ fn eviction_exceeded_time_in_info() {
     assert_eq!(field(&mut c, "stats", "current_eviction_exceeded_time"), 0);
     assert!(field(&mut c, "stats", "total_eviction_exceeded_time") >= total);
 }
+
+/// Evicting while a BGSAVE runs (its writer slowed down) frees what it should: the
+/// evictions stay in proportion to the writes, instead of running through the keyspace
+/// because the snapshot still holds the evicted values.
+#[test]
+fn eviction_during_bgsave_stays_proportionate() {
+    bgsave_case(false);
+}
+
+/// As above with hashes: the snapshot shares them rather than copying them, so an evicted
+/// hash stays allocated until written.
+#[test]
+fn eviction_of_hashes_during_bgsave_stays_proportionate() {
+    bgsave_case(true);
+}
+
+fn bgsave_case(hashes: bool) {
+    let s = TestServer::oxidis(&["--maxmemory-policy", "allkeys-lru"]);
+    let mut c = s.conn();
+    let n = 2000;
+    if hashes {
+        let val = "x".repeat(VALUE_SIZE);
+        let cmds: Vec<Vec<Vec<u8>>> = (0..n)
+            .map(|i| args(&["HSET", &key("a", i), "f", &val]))
+            .collect();
+        for chunk in cmds.chunks(50) {
+            c.pipeline(chunk);
+        }
+    } else {
+        fill(&mut c, "a", n, None);
+    }
+    let max = limit_at(&mut c, 200_000);
+    c.cmd_str("CONFIG SET rdb-key-save-delay 1000");
+    assert_eq!(c.cmd_str("BGSAVE"), b"+Background saving started\r\n");
+    // About 500 KB more: some 300-500 keys must go.
+    fill(&mut c, "b", 500, None);
+    let ev = evicted(&mut c);
+    let left = surviving(&mut c, "a", 0..n) + surviving(&mut c, "b", 0..500);
+    assert!(ev > 0, "nothing evicted");
+    assert!(ev < 1200, "{ev} keys evicted for 500 written ({left} left)");
+    c.cmd_str("CONFIG SET rdb-key-save-delay 0");
+    // Bounded wait for the save to end, then memory settles.
+    for _ in 0..1000 {
+        if info_field(&mut c, "persistence", "rdb_bgsave_in_progress").as_deref() == Some("0") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_settled(&mut c, max);
+}
