@@ -528,3 +528,49 @@ fn bgsave_case(hashes: bool) {
     }
     assert_settled(&mut c, max);
 }
+
+/// LFU counters as Redis keeps them, made deterministic with `lfu-log-factor 0` (every
+/// access counts): reads and writes count one access each, an overwrite keeps the key's
+/// counter (Redis `dbOverwrite`), a new key starts at 5, NOTOUCH lookups do not count.
+#[test]
+fn lfu_counters_match_redis() {
+    same_on_both(|s| {
+        let mut c = s.conn();
+        let mut out = Vec::new();
+        for cmd in [
+            "CONFIG SET maxmemory-policy allkeys-lfu",
+            "CONFIG SET lfu-log-factor 0",
+            "SET k v",
+            "OBJECT FREQ k",
+            "GET k",
+            "GET k",
+            "OBJECT FREQ k",
+            "SET k v2",
+            "OBJECT FREQ k",
+            "GETSET k v3",
+            "OBJECT FREQ k",
+            "MSET k v4 other x",
+            "OBJECT FREQ k",
+            "OBJECT FREQ other",
+            "APPEND k more",
+            "OBJECT FREQ k",
+            "EXISTS k",
+            "TYPE k",
+            "TTL k",
+            "OBJECT FREQ k",
+            "SADD s a",
+            "SUNIONSTORE k s",
+            "OBJECT FREQ k",
+            "RPUSH l a b",
+            "LRANGE l 0 -1",
+            "OBJECT FREQ l",
+            "OBJECT IDLETIME l",
+            "CONFIG SET maxmemory-policy allkeys-lru",
+            "OBJECT IDLETIME l",
+            "OBJECT FREQ l",
+        ] {
+            out.push(c.cmd_str(cmd));
+        }
+        out
+    });
+}

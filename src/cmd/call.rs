@@ -140,6 +140,24 @@ impl Ctx<'_> {
         }
     }
 
+    /// The `lru` field for a value about to be stored at `key` with `Db::set` (Redis
+    /// `setKey` + `dbOverwrite`): under an LFU policy a key that exists keeps its access
+    /// counter, plus the access of `setKey`'s own `lookupKeyWrite` unless the handler's
+    /// lookup already counted it (`counted`: SET's `SETKEY_ALREADY_EXIST`); otherwise as
+    /// [`Ctx::lru`].
+    pub fn lru_for(&mut self, key: &[u8], counted: bool) -> u32 {
+        if let Some((f, d)) = lfu_params(self.core) {
+            let core = &mut *self.core;
+            if let Some(e) = core.dbs[self.client.db].dict.get(key) {
+                if counted {
+                    return e.lru;
+                }
+                return lfu::touch(e.lru, self.now, f, d, &mut core.rng);
+            }
+        }
+        self.lru()
+    }
+
     /// True when `maxmemory-policy` is an LFU policy (entries then hold LFU counters).
     pub fn lfu_policy(&self) -> bool {
         lfu_params(self.core).is_some()
