@@ -210,18 +210,19 @@ impl Core {
     /// eviction goes on from the loop). `me` is the client whose command is about to run
     /// (taken out of the client table), so that it receives its own `evicted` events.
     pub fn perform_evictions(&mut self, me: Option<&mut Client>) -> Evict {
-        let now = now_ms();
-        if !self.evictions_allowed(now) {
+        if self.pause.is_some() && !self.evictions_allowed(now_ms()) {
             return Evict::Ok;
         }
-        if crate::persistence::snapshot::items_in_flight(self) == 0 {
+        if self.evict.snapshot_pinned > 0
+            && crate::persistence::snapshot::items_in_flight(self) == 0
+        {
             // The writer has released everything it held.
             self.evict.snapshot_pinned = 0;
         }
         let result = match to_free(self) {
             None => Evict::Ok,
             Some(_) if self.config.maxmemory_policy == Policy::Noeviction => Evict::Fail,
-            Some(tofree) => self.evict_cycle(tofree, now, me),
+            Some(tofree) => self.evict_cycle(tofree, now_ms(), me),
         };
         // Time spent over the limit.
         match result {

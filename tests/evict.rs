@@ -574,3 +574,27 @@ fn lfu_counters_match_redis() {
         out
     });
 }
+
+/// No eviction while clients are paused (the dataset stays static); it resumes after.
+#[test]
+fn no_eviction_during_client_pause() {
+    same_on_both(|s| {
+        let mut c = s.conn();
+        let mut out = Vec::new();
+        for cmd in [
+            "SET a 1",
+            "SET b 2",
+            "CONFIG SET maxmemory-policy allkeys-random",
+            "CLIENT PAUSE 20000 WRITE",
+            "CONFIG SET maxmemory 1",
+            "GET a",
+            "DBSIZE",
+            "CLIENT UNPAUSE",
+            "DBSIZE",
+            "CONFIG SET maxmemory 0",
+        ] {
+            out.push(c.cmd_str(cmd));
+        }
+        out
+    });
+}
