@@ -598,3 +598,28 @@ fn no_eviction_during_client_pause() {
         out
     });
 }
+
+/// The `evicted` events on both channels, byte for byte (one key, so the order is fixed).
+#[test]
+fn evicted_events_match_redis() {
+    let mut p = DiffPair::new();
+    p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    let mut subs = (p.subject.conn(), p.reference.conn());
+    for s in [&mut subs.0, &mut subs.1] {
+        s.send(&encode_command(&["PSUBSCRIBE", "__key*@0__:*"]));
+        s.read_reply();
+    }
+    check_events(
+        &mut p,
+        &mut subs,
+        &[
+            "SET k v",
+            "CONFIG SET maxmemory-policy allkeys-lru",
+            "CONFIG SET maxmemory 1",
+            "GET k",
+            "CONFIG SET maxmemory 0",
+            "SET k2 v",
+        ],
+    );
+    p.check(&["DBSIZE"]);
+}
