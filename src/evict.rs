@@ -287,6 +287,9 @@ impl Core {
                 freed += delta;
             }
             self.stats.evicted_keys += 1;
+            // Redis also propagates a DEL (UNLINK under lazyfree-lazy-eviction) to the AOF and
+            // replicas here (`propagateDeletion`); oxidis has neither yet, and whoever adds
+            // them must do it here too.
             self.touch_watched_key(db, &key);
             match me.as_deref_mut() {
                 Some(c) => self.notify_from(c, Class::EVICTED, "evicted", &key, db),
