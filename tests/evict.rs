@@ -632,3 +632,42 @@ fn evicted_events_match_redis() {
     );
     p.check(&["DBSIZE"]);
 }
+
+/// The pool samples every database: with allkeys-lru, idle keys of another database go
+/// before the keys being written; allkeys-random takes keys from every database.
+#[test]
+fn eviction_spans_databases() {
+    let s = TestServer::oxidis(&["--maxmemory-policy", "allkeys-lru"]);
+    let mut c = s.conn();
+    c.cmd_str("SELECT 1");
+    fill(&mut c, "old", 1000, None);
+    std::thread::sleep(Duration::from_millis(2100));
+    c.cmd_str("SELECT 0");
+    let max = limit_at(&mut c, 300_000);
+    fill(&mut c, "new", 600, None);
+    assert_settled(&mut c, max);
+    let new_lost = 600 - surviving(&mut c, "new", 0..600);
+    c.cmd_str("SELECT 1");
+    let old_lost = 1000 - surviving(&mut c, "old", 0..1000);
+    assert!(old_lost > 50, "only {old_lost} idle keys of db 1 evicted");
+    assert!(
+        new_lost * 5 <= old_lost,
+        "{new_lost} new vs {old_lost} idle"
+    );
+
+    let s = TestServer::oxidis(&["--maxmemory-policy", "allkeys-random"]);
+    let mut c = s.conn();
+    fill(&mut c, "a", 500, None);
+    c.cmd_str("SELECT 2");
+    fill(&mut c, "b", 500, None);
+    let max = limit_at(&mut c, 200_000);
+    fill(&mut c, "c", 600, None);
+    assert_settled(&mut c, max);
+    let b_lost = 500 - surviving(&mut c, "b", 0..500);
+    c.cmd_str("SELECT 0");
+    let a_lost = 500 - surviving(&mut c, "a", 0..500);
+    assert!(
+        a_lost > 20 && b_lost > 20,
+        "db0 lost {a_lost}, db2 lost {b_lost}"
+    );
+}
