@@ -685,6 +685,7 @@ fn empty_collections_are_skipped_on_load_and_refused_by_restore() {
     let opts = LoadOptions {
         now: 0,
         lru: 0,
+        lfu: false,
         merge: false,
         limits: LIM,
     };
