@@ -40,6 +40,8 @@ pub enum SnapItem {
         key: Key,
         val: Value,
         expire: Option<i64>,
+        /// The entry's `lru` field (LRU clock or LFU counter), for IDLE/FREQ records.
+        lru: u32,
     },
     /// A database emptied by FLUSHDB/FLUSHALL while the snapshot runs: the writer serialises
     /// its entries whose epoch is below the snapshot's (and frees it, off the loop thread).
@@ -160,6 +162,7 @@ impl Db {
             key: k.clone(),
             val: e.val.clone(),
             expire,
+            lru: e.lru,
         });
     }
 
@@ -191,6 +194,7 @@ impl Db {
                         key: k.clone(),
                         val: e.val.clone(),
                         expire,
+                        lru: e.lru,
                     });
                     sent += 1;
                 }

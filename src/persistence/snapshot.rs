@@ -16,7 +16,7 @@
 use crate::core::{now_ms, Core};
 use crate::db::keyspace::{Db, SnapItem, SnapTap};
 use crate::persistence::rdb::decode::{self, LoadOptions, LoadStats};
-use crate::persistence::rdb::encode::{self, AuxInfo};
+use crate::persistence::rdb::encode::{self, AuxInfo, LruPolicy};
 use crate::persistence::rdb::io::{RdbError, RdbReader, RdbWriter};
 use std::fs::File;
 use std::io;
@@ -109,6 +109,8 @@ struct Job {
     checksum: bool,
     /// `rdb-key-save-delay`: microseconds slept after each key (testing aid, as Redis).
     key_delay_us: i64,
+    /// The IDLE/FREQ records to write, from `maxmemory-policy` and the clock at the start.
+    lru_policy: LruPolicy,
     /// (keys, keys with a TTL) per database at the start, for RESIZEDB.
     db_sizes: Vec<(u64, u64)>,
     pending: Arc<AtomicUsize>,
@@ -170,6 +172,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         compress: core.config.rdbcompression,
         checksum: core.config.rdbchecksum,
         key_delay_us: core.config.rdb_key_save_delay,
+        lru_policy: LruPolicy::from_config(&core.config, now_ms()),
         db_sizes,
         pending: pending.clone(),
         pending_bytes: pending_bytes.clone(),
@@ -513,9 +516,10 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
                 key,
                 val,
                 expire,
+                lru,
             } => {
                 out.select(&mut w, db, job)?;
-                encode::write_entry(&mut w, &key, &val, expire)?;
+                encode::write_entry(&mut w, &key, &val, expire, job.lru_policy.record(lru))?;
                 drop((key, val));
                 job.keys_written.fetch_add(1, Ordering::Relaxed);
                 job.pending.fetch_sub(1, Ordering::Relaxed);
@@ -529,7 +533,7 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
                     }
                     out.select(&mut w, db, job)?;
                     let exp = expires.get(&key[..]).copied();
-                    encode::write_entry(&mut w, key, &e.val, exp)?;
+                    encode::write_entry(&mut w, key, &e.val, exp, job.lru_policy.record(e.lru))?;
                     job.keys_written.fetch_add(1, Ordering::Relaxed);
                     key_delay(job);
                 }
@@ -614,6 +618,10 @@ pub fn reload(core: &mut Core, merge: bool) -> Result<bool, String> {
     let opts = LoadOptions {
         now,
         lru: Core::lru_clock(now),
+        lfu: matches!(
+            LruPolicy::from_config(&core.config, now),
+            LruPolicy::Lfu { .. }
+        ),
         merge,
         limits: decode::TypeLimits::from_config(&core.config),
     };
@@ -668,6 +676,7 @@ mod tests {
             compress: true,
             checksum: true,
             key_delay_us: 0,
+            lru_policy: LruPolicy::None,
             db_sizes: vec![(2, 1), (1, 0), (0, 0)],
             pending: Arc::new(AtomicUsize::new(0)),
             pending_bytes: Arc::new(AtomicUsize::new(0)),
@@ -685,6 +694,7 @@ mod tests {
             key: k.as_bytes().into(),
             val: s(v),
             expire,
+            lru: 0,
         }
     }
 
@@ -693,6 +703,7 @@ mod tests {
         let opts = LoadOptions {
             now: 0,
             lru: 0,
+            lfu: false,
             merge: false,
             limits: decode::TypeLimits::DEFAULT,
         };
