@@ -1,0 +1,953 @@
+//! Differential fuzz of arguments, driven by the command table: for every command (and every
+//! subcommand of a container) the subject lists in `COMMAND`, seeded random argument vectors
+//! go to the subject and to redis-server 7.0.15, and the replies must be byte-identical.
+//!
+//! Arguments are drawn from the command's own tokens (every `token` in its `COMMAND DOCS`
+//! argument tree), integers at the edges of every range, floats, `inf`/`nan`, malformed
+//! numbers, the keys of a fixed fixture (one of each type, plus missing keys), members of the
+//! fixture's collections, glob patterns, stream IDs, range specifiers and valid `DUMP`
+//! payloads. The number of arguments runs from 0 to the command's arity + 3.
+//!
+//! Every 16 commands the key sets are compared (`KEYS *`, `TYPE`, `DBSIZE`) and the fixture is
+//! rebuilt on both servers. A subject that closes the connection (a crash) fails the test with
+//! the seed, the command and the tail of its log; so does a panic found in its log at the end.
+//!
+//! Normalisations, all for replies Redis itself leaves nondeterministic, or for commands that
+//! change the connection or the server in ways a fuzz cannot undo:
+//! - commands whose metadata carries the `nondeterministic_output` tip (TIME, INFO, RANDOMKEY,
+//!   SPOP, SRANDMEMBER, XADD, SCAN, DUMP, OBJECT IDLETIME...): errors compared exactly,
+//!   other replies by type only; TTL-like replies by sign class;
+//! - the `nondeterministic_output_order` tip (SMEMBERS, KEYS, HGETALL...): unordered at every
+//!   depth;
+//! - SORT with BY (ties in a hashtable set's iteration order): type and length;
+//! - the subscribe family is followed by RESET in the same write, and all replies up to
+//!   `+RESET` are compared; MULTI is followed by DISCARD; QUIT (and CLIENT KILL of our own
+//!   connection) reconnects both;
+//! - blocking commands get their timeout forced to 10 ms when it is a valid one (0 blocks
+//!   forever); timeouts that are errors are left alone;
+//! - counts of the random-member commands are capped at 1000 and bit/byte offsets of
+//!   SETBIT/SETRANGE/BITFIELD at 64 KiB when valid (a valid 2^32 - 1 allocates 512 MB);
+//! - after a command that gives a key a TTL shorter than an hour the key is deleted on both
+//!   (it would expire at slightly different instants on the two servers);
+//! - after a command whose effect depends on time or randomness (SPOP, XADD with `*`,
+//!   XCLAIM/XAUTOCLAIM with a min-idle-time, SORT ... STORE with ties) and after
+//!   FLUSHALL/FLUSHDB/SWAPDB, the fixture is rebuilt.
+//!
+//! Excluded (see `EXCLUDED`): commands that stop, pause or reconfigure the server or turn the
+//! connection into something else (SHUTDOWN, DEBUG, MONITOR, SYNC/PSYNC, REPLICAOF/SLAVEOF,
+//! FAILOVER, WAIT, ACL, MODULE, BGSAVE/BGREWRITEAOF, MIGRATE, CLIENT PAUSE/REPLY/TRACKING,
+//! LOLWUT) and the introspection of the command table itself (`COMMAND`, `COMMAND COUNT`,
+//! `COMMAND LIST`: oxidis lists only what it implements, see docs/differences.md).
+//!
+//! Reproduce with `OXIDIS_SEED=<seed> cargo test --test args_fuzz`; run longer with
+//! `OXIDIS_FUZZ_COMMANDS=<n>` (default 3000) and `OXIDIS_FUZZ_SECS=<s>` (default 50).
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Commands never sent, by `name` or `container|sub` (lowercase).
+const EXCLUDED: &[&str] = &[
+    // Stop or reconfigure the server, or need replicas.
+    "shutdown",
+    "debug",
+    "replicaof",
+    "slaveof",
+    "failover",
+    "wait",
+    "acl",
+    "module",
+    "migrate",
+    "bgsave",
+    "bgrewriteaof",
+    "client|pause",
+    // Turn the connection into something else (a feed, a replica link, no replies, pushes).
+    "monitor",
+    "sync",
+    "psync",
+    "client|reply",
+    "client|tracking",
+    // Random art.
+    "lolwut",
+    // The command table itself: oxidis lists only what it implements (docs/differences.md).
+    "command",
+    "command|count",
+    "command|list",
+    // A Redis 7.2 subcommand oxidis implements on purpose (docs/differences.md).
+    "client|setinfo",
+];
+
+/// Containers none of whose subcommands are sent: they change users and passwords (ACL),
+/// load code (MODULE) or stop, crash or reconfigure the server (DEBUG).
+const EXCLUDED_CONTAINERS: &[&str] = &["acl", "module", "debug"];
+
+/// Keys of the fixture, by type.
+const FIXTURE_KEYS: &[&str] = &[
+    "str", "int", "list", "hash", "set", "intset", "zset", "stream", "geo", "hll", "bitmap",
+];
+const MISSING_KEYS: &[&str] = &["nokey", "missing"];
+
+fn fixture_commands() -> Vec<Vec<Vec<u8>>> {
+    [
+        "SET str hello",
+        "SET int 12345",
+        "RPUSH list a b c 1 2 3",
+        "HSET hash f1 v1 f2 2 a 1.5",
+        "SADD set a b c",
+        "SADD intset 1 2 3 -5",
+        "ZADD zset 1 a 2 b 3 c 4.5 d",
+        "XADD stream 1-1 f v",
+        "XADD stream 2-1 f2 v2 a 1",
+        "XADD stream 3-0 f v3",
+        "XGROUP CREATE stream grp 0",
+        "XREADGROUP GROUP grp alice COUNT 1 STREAMS stream >",
+        "GEOADD geo 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
+        "PFADD hll a b c",
+        "SETBIT bitmap 7 1",
+        "SETBIT bitmap 100 1",
+    ]
+    .iter()
+    .map(|l| l.split(' ').map(|a| a.as_bytes().to_vec()).collect())
+    .collect()
+}
+
+const NUMBERS: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "5",
+    "10",
+    "-10",
+    "100",
+    "1000",
+    "-1000",
+    "65535",
+    "65536",
+    "2147483647",
+    "-2147483648",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551616",
+    "1.5",
+    "-1.5",
+    "0.5",
+    "1e3",
+    "1e308",
+    "1e309",
+    "-1e309",
+    "1e-320",
+    "3.0000000000000001",
+    "inf",
+    "-inf",
+    "+inf",
+    "nan",
+    "-nan",
+    "-0",
+    "0.0",
+    "01",
+    "+1",
+    " 1",
+    "1 ",
+    "0x10",
+    "1e",
+    "1.",
+    "123abc",
+];
+
+const MEMBERS: &[&str] = &[
+    "a", "b", "c", "d", "f1", "f2", "v1", "Palermo", "Catania", "grp", "alice", "bob", "1", "2",
+    "hello",
+];
+
+const GLOBS: &[&str] = &["*", "?", "a*", "[a-z]*", "*[", "\\", "h?sh", "[^s]*", "*t*"];
+
+const MISC: &[&str] = &[
+    "",
+    "(1",
+    "(1.5",
+    "[a",
+    "(a",
+    "-",
+    "+",
+    "[",
+    "(",
+    "(-inf",
+    "0-0",
+    "1-1",
+    "2-1",
+    "$",
+    ">",
+    "*",
+    "1-*",
+    "0-1",
+    "18446744073709551615-18446744073709551615",
+    "1-18446744073709551616",
+    "-1-1",
+    "1-",
+    "13.361389",
+    "38.115556",
+    "-180",
+    "180",
+    "85.05112879",
+    "200",
+    "m",
+    "km",
+    "ft",
+    "mi",
+    "#0",
+    "u8",
+    "i64",
+    "u63",
+    "i65",
+    "x",
+];
+
+/// One command or subcommand of the subject's table.
+struct Spec {
+    /// `["client", "kill"]` or `["get"]`.
+    path: Vec<Vec<u8>>,
+    /// Arguments after the path: the minimum, and whether more may follow.
+    min_args: usize,
+    variadic: bool,
+    tokens: Vec<Vec<u8>>,
+    flags: BTreeSet<String>,
+    tips: BTreeSet<String>,
+    first_key: i64,
+    /// For a container: its subcommand names.
+    is_container: bool,
+}
+
+impl Spec {
+    fn name(&self) -> String {
+        self.path
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).to_lowercase())
+            .collect::<Vec<_>>()
+            .join("|")
+    }
+}
+
+fn strings(r: &Resp) -> Vec<String> {
+    r.as_array()
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|e| {
+            e.as_bytes()
+                .map(|b| String::from_utf8_lossy(b).to_lowercase())
+        })
+        .collect()
+}
+
+/// Flat `[k, v, k, v...]` (RESP2) or map (RESP3) into pairs.
+fn pairs(r: &Resp) -> Vec<(Vec<u8>, &Resp)> {
+    if let Some(m) = r.as_map() {
+        return m
+            .iter()
+            .filter_map(|(k, v)| k.as_bytes().map(|k| (k.to_vec(), v)))
+            .collect();
+    }
+    let a = r.as_array().unwrap_or(&[]);
+    a.chunks(2)
+        .filter(|c| c.len() == 2)
+        .filter_map(|c| c[0].as_bytes().map(|k| (k.to_vec(), &c[1])))
+        .collect()
+}
+
+/// Every `token` in a `COMMAND DOCS` argument tree.
+fn collect_tokens(args: &Resp, out: &mut Vec<Vec<u8>>) {
+    for arg in args.as_array().unwrap_or(&[]) {
+        for (k, v) in pairs(arg) {
+            match k.as_slice() {
+                b"token" => {
+                    if let Some(t) = v.as_bytes() {
+                        if !out.iter().any(|x| x == t) {
+                            out.push(t.to_vec());
+                        }
+                    }
+                }
+                b"arguments" => collect_tokens(v, out),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Docs tokens by full name (`get`, `client|kill`).
+fn docs_tokens(docs: &Resp, prefix: &str, out: &mut HashMap<String, Vec<Vec<u8>>>) {
+    for (name, doc) in pairs(docs) {
+        let name = String::from_utf8_lossy(&name).to_lowercase();
+        let full = if prefix.is_empty() || name.contains('|') {
+            name.clone()
+        } else {
+            format!("{prefix}|{name}")
+        };
+        let mut toks = Vec::new();
+        for (k, v) in pairs(doc) {
+            match k.as_slice() {
+                b"arguments" => collect_tokens(v, &mut toks),
+                b"subcommands" => docs_tokens(v, &full, out),
+                _ => {}
+            }
+        }
+        out.insert(full, toks);
+    }
+}
+
+fn spec_from_info(info: &Resp, tokens: &HashMap<String, Vec<Vec<u8>>>, out: &mut Vec<Spec>) {
+    let Some(a) = info.as_array() else { return };
+    if a.len() < 10 {
+        return;
+    }
+    let Some(name) = a[0].as_bytes() else { return };
+    let name = String::from_utf8_lossy(name).to_lowercase();
+    let arity = a[1].as_int().unwrap_or(1);
+    let path: Vec<Vec<u8>> = name.split('|').map(|p| p.as_bytes().to_vec()).collect();
+    let subs = a[9].as_array().unwrap_or(&[]);
+    let n = arity.unsigned_abs() as usize;
+    out.push(Spec {
+        min_args: n.saturating_sub(path.len()),
+        variadic: arity < 0,
+        tokens: tokens.get(&name).cloned().unwrap_or_default(),
+        flags: strings(&a[2]).into_iter().collect(),
+        tips: strings(&a[7]).into_iter().collect(),
+        first_key: a[3].as_int().unwrap_or(0),
+        is_container: !subs.is_empty(),
+        path,
+    });
+    for s in subs {
+        spec_from_info(s, tokens, out);
+    }
+}
+
+/// The subject's command table.
+fn load_specs(conn: &mut RawConn) -> Vec<Spec> {
+    let docs = parse_reply(&conn.cmd(&["COMMAND", "DOCS"]));
+    let mut tokens = HashMap::new();
+    docs_tokens(&docs, "", &mut tokens);
+    let table = parse_reply(&conn.cmd(&["COMMAND"]));
+    let mut specs = Vec::new();
+    for info in table.as_array().expect("COMMAND reply") {
+        spec_from_info(info, &tokens, &mut specs);
+    }
+    specs.retain(|s| {
+        !EXCLUDED.contains(&s.name().as_str())
+            && !EXCLUDED_CONTAINERS.contains(&String::from_utf8_lossy(&s.path[0]).as_ref())
+    });
+    specs.sort_by_key(|s| s.name());
+    specs
+}
+
+fn is_error(r: &[u8]) -> bool {
+    matches!(r.first(), Some(b'-' | b'!'))
+}
+
+fn errors_exact_else(s: &[u8], r: &[u8], norm: Norm) -> Result<(), String> {
+    if is_error(s) || is_error(r) {
+        compare_replies(s, r, Norm::Exact)
+    } else {
+        compare_replies(s, r, norm)
+    }
+}
+
+fn errors_exact_else_type(s: &[u8], r: &[u8]) -> Result<(), String> {
+    errors_exact_else(s, r, Norm::TypeOnly)
+}
+
+fn errors_exact_else_type_len(s: &[u8], r: &[u8]) -> Result<(), String> {
+    errors_exact_else(s, r, Norm::TypeAndLen)
+}
+
+fn errors_exact_else_unordered(s: &[u8], r: &[u8]) -> Result<(), String> {
+    errors_exact_else(s, r, Norm::UnorderedDeep)
+}
+
+/// TTL-like integers compared by class: -2, -1, 0 exactly, positive values as "positive".
+fn ttl_class(s: &[u8], r: &[u8]) -> Result<(), String> {
+    let class = |x: &[u8]| -> Vec<u8> {
+        match parse_reply(x) {
+            Resp::Integer(n) if n > 0 => b":positive".to_vec(),
+            _ => x.to_vec(),
+        }
+    };
+    compare_replies(&class(s), &class(r), Norm::Exact)
+}
+
+fn upper(a: &[u8]) -> Vec<u8> {
+    a.to_ascii_uppercase()
+}
+
+fn has_token(args: &[Vec<u8>], t: &str) -> bool {
+    args.iter().any(|a| upper(a) == t.as_bytes())
+}
+
+/// How the replies to `argv` (of `spec`) are compared.
+fn norm_for(spec: &Spec, argv: &[Vec<u8>]) -> Norm {
+    let name = spec.name();
+    match name.as_str() {
+        "ttl" | "pttl" | "expiretime" | "pexpiretime" | "object|idletime" => {
+            return Norm::Custom(ttl_class)
+        }
+        "hello" => return Norm::Custom(errors_exact_else_type_len),
+        // Without names: the whole table, which lists only what oxidis implements.
+        "command|info" | "command|docs" if argv.len() == 2 => return Norm::Ignore,
+        "command|info" | "command|docs" => return Norm::Custom(errors_exact_else_type_len),
+        "config|get" => {
+            if argv[2..]
+                .iter()
+                .any(|a| a.iter().any(|c| matches!(c, b'*' | b'?' | b'[')))
+            {
+                return Norm::Custom(errors_exact_else_type);
+            }
+            return Norm::Custom(errors_exact_else_unordered);
+        }
+        "sort" | "sort_ro" if has_token(argv, "BY") => {
+            return Norm::Custom(errors_exact_else_type_len)
+        }
+        // Whole-table introspection with per-server contents.
+        "slowlog|get" | "slowlog|len" | "latency|doctor" | "latency|histogram"
+        | "latency|latest" | "latency|history" | "latency|graph" | "info" | "client|list"
+        | "client|info" | "client|id" => return Norm::Custom(errors_exact_else_type),
+        _ => {}
+    }
+    if name.starts_with("memory|") || name.starts_with("xinfo|") {
+        return Norm::Custom(errors_exact_else_type);
+    }
+    if spec.tips.contains("nondeterministic_output") {
+        Norm::Custom(errors_exact_else_type)
+    } else if spec.tips.contains("nondeterministic_output_order") {
+        Norm::Custom(errors_exact_else_unordered)
+    } else {
+        Norm::Exact
+    }
+}
+
+/// What happens around the command.
+#[derive(Default)]
+struct Plan {
+    /// Follow with RESET in the same write and compare every reply up to `+RESET`.
+    reset_after: bool,
+    /// Rebuild the fixture after a success.
+    rebuild_after: bool,
+    /// Check the TTL of this key after the command.
+    ttl_key: Option<Vec<u8>>,
+}
+
+fn plan_for(spec: &Spec, argv: &[Vec<u8>]) -> Plan {
+    let name = spec.name();
+    let mut p = Plan::default();
+    match name.as_str() {
+        "subscribe" | "psubscribe" | "ssubscribe" | "unsubscribe" | "punsubscribe"
+        | "sunsubscribe" | "multi" | "hello" => p.reset_after = true,
+        "spop" | "xadd" | "xclaim" | "xautoclaim" | "flushall" | "flushdb" | "swapdb"
+        | "restore" => p.rebuild_after = true,
+        "sort" if has_token(argv, "STORE") => p.rebuild_after = true,
+        _ => {}
+    }
+    if matches!(
+        name.as_str(),
+        "expire"
+            | "pexpire"
+            | "expireat"
+            | "pexpireat"
+            | "set"
+            | "setex"
+            | "psetex"
+            | "getex"
+            | "restore"
+    ) && argv.len() > 1
+    {
+        p.ttl_key = Some(argv[1].clone());
+    }
+    p
+}
+
+struct Pools {
+    dumps: Vec<Vec<u8>>,
+}
+
+fn pick_str(rng: &mut SeedRng, pool: &[&str]) -> Vec<u8> {
+    rng.pick(pool).as_bytes().to_vec()
+}
+
+fn random_arg(rng: &mut SeedRng, spec: &Spec, pools: &Pools) -> Vec<u8> {
+    loop {
+        match rng.below(100) {
+            0..=29 => {
+                if !spec.tokens.is_empty() {
+                    let t = rng.pick(&spec.tokens).clone();
+                    return if rng.chance(1, 4) {
+                        t.to_ascii_lowercase()
+                    } else {
+                        t
+                    };
+                }
+            }
+            30..=49 => {
+                return if rng.chance(4, 5) {
+                    pick_str(rng, FIXTURE_KEYS)
+                } else {
+                    pick_str(rng, MISSING_KEYS)
+                }
+            }
+            50..=74 => return pick_str(rng, NUMBERS),
+            75..=84 => return pick_str(rng, MEMBERS),
+            85..=89 => return pick_str(rng, GLOBS),
+            90..=96 => return pick_str(rng, MISC),
+            _ => {
+                return match rng.below(4) {
+                    0 if !pools.dumps.is_empty() => rng.pick(&pools.dumps).clone(),
+                    1 => b"\x00\xff\r\n".to_vec(),
+                    2 => vec![b'x'; 100],
+                    _ => b"\xc3\xa9".to_vec(),
+                }
+            }
+        }
+    }
+}
+
+fn gen_args(rng: &mut SeedRng, spec: &Spec, pools: &Pools) -> Vec<Vec<u8>> {
+    let max = spec.min_args + 3;
+    let n = if rng.chance(2, 3) {
+        // Mostly a valid count.
+        if spec.variadic {
+            spec.min_args + rng.below(4) as usize
+        } else {
+            spec.min_args
+        }
+    } else {
+        rng.below(max as u64 + 1) as usize
+    };
+    let key_pos = spec.first_key.max(0) as usize;
+    let sub = spec.path.len() - 1;
+    (1..=n)
+        .map(|i| {
+            if key_pos > 0 && i + sub == key_pos && rng.chance(3, 4) {
+                if rng.chance(9, 10) {
+                    pick_str(rng, FIXTURE_KEYS)
+                } else {
+                    pick_str(rng, MISSING_KEYS)
+                }
+            } else {
+                random_arg(rng, spec, pools)
+            }
+        })
+        .collect()
+}
+
+fn as_f64(a: &[u8]) -> Option<f64> {
+    std::str::from_utf8(a).ok()?.parse::<f64>().ok()
+}
+
+fn as_i64(a: &[u8]) -> Option<i64> {
+    std::str::from_utf8(a).ok()?.parse::<i64>().ok()
+}
+
+/// Keeps the vector finite in time and memory (see the module comment).
+fn sanitize(spec: &Spec, argv: &mut [Vec<u8>]) {
+    let name = spec.name();
+    let n = argv.len();
+    if spec.flags.contains("blocking") {
+        let valid_timeout = |a: &[u8]| {
+            a.starts_with(b"0x")
+                || a.starts_with(b"0X")
+                || as_f64(a).is_some_and(|f| (0.0..1e15).contains(&f))
+        };
+        match name.as_str() {
+            "blmpop" | "bzmpop" => {
+                if n > 1 && valid_timeout(&argv[1]) {
+                    argv[1] = b"0.01".to_vec();
+                }
+            }
+            "xread" | "xreadgroup" => {
+                for i in 1..n {
+                    if upper(&argv[i - 1]) == b"BLOCK" && as_i64(&argv[i]).is_some_and(|v| v >= 0) {
+                        argv[i] = b"10".to_vec();
+                    }
+                }
+            }
+            _ => {
+                if n > 1 && valid_timeout(&argv[n - 1]) {
+                    argv[n - 1] = b"0.01".to_vec();
+                }
+            }
+        }
+    }
+    if matches!(
+        name.as_str(),
+        "srandmember" | "spop" | "hrandfield" | "zrandmember"
+    ) {
+        for a in argv.iter_mut().skip(1) {
+            if let Some(v) = as_i64(a) {
+                if v.unsigned_abs() > 1000 && v.unsigned_abs() < (i64::MAX / 2) as u64 {
+                    *a = if v < 0 {
+                        b"-1000".to_vec()
+                    } else {
+                        b"1000".to_vec()
+                    };
+                }
+            }
+        }
+    }
+    if matches!(name.as_str(), "setbit" | "setrange" | "bitfield") {
+        for a in argv.iter_mut().skip(1) {
+            if as_i64(a).is_some_and(|v| (65537..1 << 32).contains(&v)) {
+                *a = b"4294967296".to_vec();
+            }
+        }
+    }
+}
+
+type Replies = Vec<Vec<u8>>;
+
+struct Fuzz {
+    pair: DiffPair,
+    rng: SeedRng,
+    history: Vec<String>,
+    step: usize,
+    /// `OXIDIS_FUZZ_COLLECT=1`: record reply mismatches (a few per command) and go on, to see
+    /// everything at once; the test still fails at the end.
+    collect: Option<HashMap<String, Vec<String>>>,
+}
+
+fn shown(argv: &[Vec<u8>]) -> String {
+    argv.iter()
+        .map(|a| format!("\"{}\"", escape(a)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Fuzz {
+    fn fail(&self, what: &str) -> ! {
+        let from = self.history.len().saturating_sub(15);
+        panic!(
+            "args fuzz (OXIDIS_SEED={}) failed at step {}:\n{what}\nlast commands:\n  {}\n\
+             subject log tail:\n{}",
+            self.rng.seed(),
+            self.step,
+            self.history[from..].join("\n  "),
+            self.pair.subject.log_tail(12)
+        );
+    }
+
+    /// Sends `cmds` in one write to both; returns both reply lists, reading until `until`
+    /// returns true for a reply (or one reply per command when `until` is None).
+    fn exchange(
+        &mut self,
+        cmds: &[Vec<Vec<u8>>],
+        until: Option<&[u8]>,
+    ) -> Option<(Replies, Replies)> {
+        let mut req = Vec::new();
+        for c in cmds {
+            req.extend_from_slice(&encode_command(c));
+        }
+        let ref_ok = self.pair.reference_conn.try_send(&req).is_ok();
+        let sub_ok = self.pair.subject_conn.try_send(&req).is_ok();
+        let read_all = |conn: &mut RawConn| -> Result<Vec<Vec<u8>>, String> {
+            let mut out = Vec::new();
+            match until {
+                None => {
+                    for _ in cmds {
+                        out.push(conn.try_read_reply()?);
+                    }
+                }
+                Some(end) => {
+                    for _ in 0..1000 {
+                        let r = conn.try_read_reply()?;
+                        let done = r == end;
+                        out.push(r);
+                        if done {
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        };
+        let r = if ref_ok {
+            read_all(&mut self.pair.reference_conn)
+        } else {
+            Err("write failed".into())
+        };
+        let s = if sub_ok {
+            read_all(&mut self.pair.subject_conn)
+        } else {
+            Err("write failed".into())
+        };
+        match (s, r) {
+            (Ok(s), Ok(r)) => Some((s, r)),
+            (Err(se), Err(_)) => {
+                // Both closed (QUIT, CLIENT KILL): still alive?
+                let mut probe = self.pair.subject.conn();
+                if probe.try_send(&encode_command(&["PING"])).is_err()
+                    || probe.try_read_reply().is_err()
+                {
+                    self.fail(&format!("subject died: {se}"));
+                }
+                self.pair.reconnect();
+                None
+            }
+            (Err(se), Ok(_)) => self.fail(&format!("subject: {se}")),
+            (Ok(_), Err(re)) => self.fail(&format!("reference: {re} (subject kept going)")),
+        }
+    }
+
+    fn both_ignore(&mut self, cmds: &[Vec<Vec<u8>>]) {
+        let _ = self.exchange(cmds, None);
+    }
+
+    fn check_state_and_rebuild(&mut self) {
+        let (s, r) = match self.exchange(
+            &[
+                args(&["SELECT", "0"]),
+                args(&["KEYS", "*"]),
+                args(&["DBSIZE"]),
+            ],
+            None,
+        ) {
+            Some(x) => x,
+            None => return self.rebuild(),
+        };
+        for (i, norm) in [Norm::Exact, Norm::Unordered, Norm::Exact]
+            .into_iter()
+            .enumerate()
+        {
+            if let Err(e) = compare_replies(&s[i], &r[i], norm) {
+                self.fail(&format!("keyspaces differ: {e}"));
+            }
+        }
+        let keys: Vec<Vec<u8>> = parse_reply(&r[1])
+            .as_array()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|k| k.as_bytes().map(|b| b.to_vec()))
+            .collect();
+        let cmds: Vec<Vec<Vec<u8>>> = keys
+            .iter()
+            .map(|k| vec![b"TYPE".to_vec(), k.clone()])
+            .collect();
+        if let Some((s, r)) = self.exchange(&cmds, None) {
+            for (i, k) in keys.iter().enumerate() {
+                if s[i] != r[i] {
+                    self.fail(&format!(
+                        "TYPE {} differs: subject \"{}\" reference \"{}\"",
+                        escape(k),
+                        escape(&s[i]),
+                        escape(&r[i])
+                    ));
+                }
+            }
+        }
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        // A third of the segments run in RESP3.
+        let mut cmds = vec![args(&["RESET"])];
+        if self.rng.chance(1, 3) {
+            cmds.push(args(&["HELLO", "3"]));
+        }
+        let skip = cmds.len();
+        cmds.push(args(&["FLUSHALL"]));
+        cmds.extend(fixture_commands());
+        let Some((s, r)) = self.exchange(&cmds, None) else {
+            return self.rebuild();
+        };
+        if s[skip..] != r[skip..] {
+            self.fail("fixture replies differ");
+        }
+    }
+
+    /// Sends one fuzzed command and compares.
+    fn run_one(&mut self, spec: &Spec, argv: Vec<Vec<u8>>) {
+        self.history.push(shown(&argv));
+        let norm = norm_for(spec, &argv);
+        let plan = plan_for(spec, &argv);
+        let mut cmds = vec![argv.clone()];
+        if plan.reset_after {
+            cmds.push(args(&["RESET"]));
+        }
+        let until = plan.reset_after.then_some(&b"+RESET\r\n"[..]);
+        let t0 = Instant::now();
+        let Some((s, r)) = self.exchange(&cmds, until) else {
+            return self.rebuild();
+        };
+        if t0.elapsed() > Duration::from_millis(500) {
+            eprintln!("slow ({:?}): {}", t0.elapsed(), shown(&argv));
+        }
+        if s.len() != r.len() {
+            self.fail(&format!(
+                "command {}: {} replies from the subject, {} from the reference",
+                shown(&argv),
+                s.len(),
+                r.len()
+            ));
+        }
+        for (sr, rr) in s.iter().zip(&r) {
+            if let Err(e) = compare_replies(sr, rr, norm) {
+                let what = format!("command {}:\n  {e}", shown(&argv));
+                match &mut self.collect {
+                    Some(found) => {
+                        let seen = found.entry(spec.name()).or_default();
+                        if seen.len() < 3 {
+                            seen.push(what);
+                        }
+                        return self.rebuild();
+                    }
+                    None => self.fail(&what),
+                }
+            }
+        }
+        if let Some(key) = plan.ttl_key {
+            let c = vec![b"PTTL".to_vec(), key.clone()];
+            if let Some((s, r)) = self.exchange(&[c], None) {
+                let short = |x: &[u8]| {
+                    parse_reply(x)
+                        .as_int()
+                        .is_some_and(|t| t > 0 && t < 3_600_000)
+                };
+                if short(&s[0]) || short(&r[0]) {
+                    self.both_ignore(&[vec![b"DEL".to_vec(), key]]);
+                }
+            }
+        }
+        if plan.rebuild_after && !is_error(&r[0]) {
+            self.rebuild();
+        }
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn every_command_with_random_arguments_replies_as_redis() {
+    let total = env_usize("OXIDIS_FUZZ_COMMANDS", 3000);
+    let secs = env_usize("OXIDIS_FUZZ_SECS", 50) as u64;
+    let rng = SeedRng::from_env();
+    let mut pair = DiffPair::new();
+    let specs = load_specs(&mut pair.subject_conn);
+    assert!(specs.len() > 100, "only {} commands listed", specs.len());
+    let mut fz = Fuzz {
+        pair,
+        rng,
+        history: Vec::new(),
+        step: 0,
+        collect: std::env::var("OXIDIS_FUZZ_COLLECT")
+            .is_ok_and(|v| v == "1")
+            .then(HashMap::new),
+    };
+    fz.rebuild();
+    // Valid DUMP payloads of the fixture's values, for RESTORE.
+    let dumps: Vec<Vec<u8>> = FIXTURE_KEYS
+        .iter()
+        .filter_map(|k| {
+            parse_reply(&fz.pair.reference_conn.cmd(&["DUMP", k]))
+                .as_bytes()
+                .map(|b| b.to_vec())
+        })
+        .collect();
+    let pools = Pools { dumps };
+    let start = Instant::now();
+    let mut order: Vec<usize> = Vec::new();
+    let mut ran_selftest = false;
+    while fz.step < total && start.elapsed() < Duration::from_secs(secs) {
+        if order.is_empty() {
+            order = (0..specs.len()).collect();
+            // Fisher-Yates, so every command comes once per round.
+            for i in (1..order.len()).rev() {
+                let j = fz.rng.below(i as u64 + 1) as usize;
+                order.swap(i, j);
+            }
+        }
+        let spec = &specs[order.pop().unwrap_or(0)];
+        let mut argv = spec.path.clone();
+        if spec.is_container && fz.rng.chance(1, 10) {
+            // An unknown subcommand, or none.
+            if fz.rng.chance(1, 2) {
+                argv.push(random_arg(&mut fz.rng, spec, &pools));
+            }
+        } else if spec.is_container {
+            // Containers are exercised through their subcommands' specs.
+            continue;
+        } else if spec.name() == "command|getkeys" || spec.name() == "command|getkeysandflags" {
+            // A fuzzed vector of another command.
+            if fz.rng.chance(4, 5) {
+                let other = &specs[fz.rng.below(specs.len() as u64) as usize];
+                argv.extend(other.path.iter().cloned());
+                argv.extend(gen_args(&mut fz.rng, other, &pools));
+            } else {
+                argv.extend(gen_args(&mut fz.rng, spec, &pools));
+            }
+        } else {
+            argv.extend(gen_args(&mut fz.rng, spec, &pools));
+        }
+        // A random "subcommand" that happens to be a real one is compared as that one.
+        let spec = match argv.get(1) {
+            Some(sub) if spec.is_container => {
+                let full = format!(
+                    "{}|{}",
+                    spec.name(),
+                    String::from_utf8_lossy(sub).to_lowercase()
+                );
+                specs.iter().find(|s| s.name() == full).unwrap_or(spec)
+            }
+            _ => spec,
+        };
+        // PFSELFTEST takes seconds in a debug build: run it for real once per run.
+        if spec.name() == "pfselftest" && argv.len() == 1 {
+            if ran_selftest {
+                continue;
+            }
+            ran_selftest = true;
+        }
+        sanitize(spec, &mut argv);
+        fz.run_one(spec, argv);
+        fz.step += 1;
+        if fz.step.is_multiple_of(16) {
+            fz.check_state_and_rebuild();
+        }
+    }
+    fz.check_state_and_rebuild();
+    eprintln!(
+        "args fuzz: {} commands over {} specs in {:?}",
+        fz.step,
+        specs.len(),
+        start.elapsed()
+    );
+    if let Some(found) = &fz.collect {
+        let mut names: Vec<&String> = found.keys().collect();
+        names.sort();
+        for n in &names {
+            eprintln!("== {n}");
+            for w in &found[*n] {
+                eprintln!("{w}");
+            }
+        }
+        assert!(
+            names.is_empty(),
+            "{} commands mismatched (OXIDIS_SEED={})",
+            names.len(),
+            fz.rng.seed()
+        );
+    }
+    let log = fz.pair.subject.log();
+    assert!(
+        !log.contains("panicked"),
+        "the subject logged a panic (OXIDIS_SEED={}):\n{}",
+        fz.rng.seed(),
+        fz.pair.subject.log_tail(40)
+    );
+}
