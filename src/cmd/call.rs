@@ -223,6 +223,13 @@ pub fn process(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> bool {
             if client.has(flags::MULTI) {
                 client.flags |= flags::DIRTY_EXEC;
             }
+            // Redis `rejectCommand`: any refusal of EXEC (arity included, even outside
+            // MULTI) aborts the transaction with EXECABORT.
+            let e = if argv[0].eq_ignore_ascii_case(b"exec") && e.code() != b"EXECABORT" {
+                exec_abort(core, client, &e)
+            } else {
+                e
+            };
             reply_error(core, client, &e);
         }
     }
@@ -340,7 +347,9 @@ fn exec_abort(core: &mut Core, client: &mut Client, why: &Error) -> Error {
     super::transaction::discard_state(client);
     super::transaction::unwatch_all(core, client);
     let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
-    msg.extend_from_slice(why.text());
+    // Errors Redis builds without a code (arity, pub/sub context) carry none here either.
+    let text = why.text();
+    msg.extend_from_slice(text.strip_prefix(b"ERR ").unwrap_or(text));
     Error::owned(msg)
 }
 
