@@ -230,6 +230,10 @@ pub fn getkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(Error::err("Invalid command specified"));
     };
     let c = ctx.core.registry.cmds[id];
+    // Redis checks for key specs (channels do not count) before the arity.
+    if !super::keyspec::has_keys(c.meta) {
+        return Err(Error::err("The command has no key arguments"));
+    }
     let arity = c.meta.arity;
     let argc = args.len() as i32;
     if (arity > 0 && arity != argc) || argc < -arity {
@@ -239,11 +243,7 @@ pub fn getkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     }
     let keys = super::keyspec::keys_of(c.meta, args);
     if keys.is_empty() {
-        // Redis tells a command without key specs from arguments that yield no key
-        // (e.g. a ZUNIONSTORE numkeys larger than the arguments).
-        if c.meta.key_specs == b"~0\r\n" {
-            return Err(Error::err("The command has no key arguments"));
-        }
+        // Arguments that yield no key (e.g. a ZUNIONSTORE numkeys larger than them).
         return Err(Error::err("Invalid arguments specified for command"));
     }
     let out = ctx.out();

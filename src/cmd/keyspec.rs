@@ -123,6 +123,18 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     keys
 }
 
+/// Redis `doesCommandHaveKeys`: at least one key spec not flagged `not_key`.
+pub fn has_keys(meta: &Meta) -> bool {
+    let (specs, _) = parse(meta.key_specs);
+    let V::List(specs) = specs else {
+        return false;
+    };
+    specs.iter().any(|spec| match spec.get("flags") {
+        Some(V::List(l)) => !l.iter().any(|f| matches!(f, V::Str(s) if *s == b"not_key")),
+        _ => true,
+    })
+}
+
 /// Keys found by walking the key specs.
 fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     let (specs, _) = parse(meta.key_specs);
@@ -142,6 +154,10 @@ fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
                 .collect(),
             _ => Vec::new(),
         };
+        // Channels (SPUBLISH, SSUBSCRIBE) are not keys.
+        if flags.iter().any(|f| f == "not_key") {
+            continue;
+        }
         let Some(bs) = spec.get("begin_search") else {
             continue;
         };
