@@ -24,7 +24,7 @@ fn config_get(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// CONFIG SET parameter value [parameter value ...]
 fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if !argv.len().is_multiple_of(2) {
-        return Err(Error::wrong_args("config|set"));
+        return Err(super::error::SYNTAX);
     }
     let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|c| (c[0], c[1])).collect();
     let local = ctx.client.has(crate::client::flags::UNIX)
