@@ -21,6 +21,9 @@ fn monitor(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 
 /// SLOWLOG GET [count]
 fn slowlog_get(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    if argv.len() > 3 {
+        return Err(error::subcommand_syntax(argv));
+    }
     let mut count = 10i64;
     if let Some(a) = argv.get(2) {
         count = match crate::util::num::parse_i64(a) {
@@ -344,7 +347,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         debug_protocol(ctx, argv[2])?;
     } else {
         let mut m = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-        m.extend_from_slice(sub);
+        m.extend_from_slice(error::c_str(sub));
         m.extend_from_slice(b"'. Try DEBUG HELP.");
         return Err(Error::owned(m));
     }

@@ -44,7 +44,7 @@ impl Error {
     /// `unknown command 'x', with args beginning with: 'a' 'b' ` (Redis caps each part at 128 bytes).
     pub fn unknown_command(argv: &[&[u8]]) -> Self {
         let mut v = b"ERR unknown command '".to_vec();
-        v.extend_from_slice(&argv[0][..argv[0].len().min(128)]);
+        v.extend_from_slice(c_str_max(argv[0], 128));
         v.extend_from_slice(b"', with args beginning with: ");
         let mut args: Vec<u8> = Vec::new();
         for a in &argv[1..] {
@@ -53,7 +53,7 @@ impl Error {
             }
             let room = 128 - args.len();
             args.push(b'\'');
-            args.extend_from_slice(&a[..a.len().min(room)]);
+            args.extend_from_slice(c_str_max(a, room));
             args.extend_from_slice(b"' ");
         }
         v.extend_from_slice(&args);
@@ -62,7 +62,7 @@ impl Error {
 
     pub fn unknown_subcommand(sub: &[u8], container: &str) -> Self {
         let mut v = b"ERR unknown subcommand '".to_vec();
-        v.extend_from_slice(&sub[..sub.len().min(128)]);
+        v.extend_from_slice(c_str_max(sub, 128));
         v.extend_from_slice(format!("'. Try {} HELP.", container.to_ascii_uppercase()).as_bytes());
         Error::owned(v)
     }
@@ -170,3 +170,25 @@ pub const EXPIRE_NX_CONFLICT: Error =
     Error::fixed("ERR NX and XX, GT or LT options at the same time are not compatible");
 pub const EXPIRE_GT_LT: Error =
     Error::fixed("ERR GT and LT options at the same time are not compatible");
+
+/// An argument as Redis's `%s` prints it into an error message: up to its first NUL byte.
+pub fn c_str(a: &[u8]) -> &[u8] {
+    &a[..a.iter().position(|&b| b == 0).unwrap_or(a.len())]
+}
+
+/// Redis's `%.<max>s`: up to the first NUL byte, at most `max` bytes.
+pub fn c_str_max(a: &[u8], max: usize) -> &[u8] {
+    let a = c_str(a);
+    &a[..a.len().min(max)]
+}
+
+/// Redis `addReplySubcommandSyntaxError`: `argv[1]` of a container with arguments its
+/// handler does not take.
+pub fn subcommand_syntax(argv: &[&[u8]]) -> Error {
+    let mut v = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+    v.extend_from_slice(c_str_max(argv[1], 128));
+    v.extend_from_slice(b"'. Try ");
+    v.extend_from_slice(&argv[0].to_ascii_uppercase());
+    v.extend_from_slice(b" HELP.");
+    Error::owned(v)
+}
