@@ -183,7 +183,7 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     }
     let arity = || {
         let mut v = b"ERR Wrong number of arguments for the '".to_vec();
-        v.extend_from_slice(sub);
+        v.extend_from_slice(error::c_str(sub));
         v.extend_from_slice(b"' subcommand");
         Error::owned(v)
     };
@@ -248,7 +248,7 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.out().int(converted as i64);
     } else {
         let mut v = b"ERR Unknown PFDEBUG subcommand '".to_vec();
-        v.extend_from_slice(sub);
+        v.extend_from_slice(error::c_str(sub));
         v.push(b'\'');
         return Err(Error::owned(v));
     }

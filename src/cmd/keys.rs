@@ -372,7 +372,7 @@ fn expire_flags(argv: &[&[u8]]) -> Result<ExpireFlags, Error> {
             f.lt = true;
         } else {
             let mut m = b"Unsupported option ".to_vec();
-            m.extend_from_slice(a);
+            m.extend_from_slice(error::c_str(a));
             return Err(Error::err(m));
         }
     }

@@ -94,7 +94,7 @@ fn spublish(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try PUBSUB HELP.`
 fn syntax_error(argv: &[&[u8]]) -> Error {
     let mut m = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-    m.extend_from_slice(&argv[1][..argv[1].len().min(128)]);
+    m.extend_from_slice(super::error::c_str_max(argv[1], 128));
     m.extend_from_slice(b"'. Try ");
     m.extend_from_slice(&argv[0].to_ascii_uppercase());
     m.extend_from_slice(b" HELP.");

@@ -165,9 +165,9 @@ fn stream_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Stream>
 
 fn no_group(key: &[u8], group: &[u8], suffix: &str) -> Error {
     let mut v = b"NOGROUP No such key '".to_vec();
-    v.extend_from_slice(key);
+    v.extend_from_slice(error::c_str(key));
     v.extend_from_slice(b"' or consumer group '");
-    v.extend_from_slice(group);
+    v.extend_from_slice(error::c_str(group));
     v.push(b'\'');
     v.extend_from_slice(suffix.as_bytes());
     Error::owned(v)
@@ -175,7 +175,7 @@ fn no_group(key: &[u8], group: &[u8], suffix: &str) -> Error {
 
 fn subcommand_syntax(argv: &[&[u8]]) -> Error {
     let mut v = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-    v.extend_from_slice(&argv[1][..argv[1].len().min(128)]);
+    v.extend_from_slice(error::c_str_max(argv[1], 128));
     v.extend_from_slice(b"'. Try ");
     v.extend_from_slice(&argv[0].to_ascii_uppercase());
     v.extend_from_slice(b" HELP.");
@@ -575,9 +575,9 @@ fn xgroup_generic(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             .unwrap_or(false);
         if !has_group && (is(opt, "setid") || is(opt, "createconsumer") || is(opt, "delconsumer")) {
             let mut v = b"NOGROUP No such consumer group '".to_vec();
-            v.extend_from_slice(grp);
+            v.extend_from_slice(error::c_str(grp));
             v.extend_from_slice(b"' for key name '");
-            v.extend_from_slice(key);
+            v.extend_from_slice(error::c_str(key));
             v.push(b'\'');
             return Err(Error::owned(v));
         }
@@ -1333,7 +1333,7 @@ fn xclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             last_id = strict_id(argv[j])?;
         } else {
             let mut v = b"ERR Unrecognized XCLAIM option '".to_vec();
-            v.extend_from_slice(opt);
+            v.extend_from_slice(error::c_str(opt));
             v.push(b'\'');
             return Err(Error::owned(v));
         }
@@ -1737,9 +1737,9 @@ fn xinfo_consumers(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let s = stream_of(&e.val)?;
     let Some(g) = s.groups.get(argv[3]) else {
         let mut v = b"NOGROUP No such consumer group '".to_vec();
-        v.extend_from_slice(argv[3]);
+        v.extend_from_slice(error::c_str(argv[3]));
         v.extend_from_slice(b"' for key name '");
-        v.extend_from_slice(key);
+        v.extend_from_slice(error::c_str(key));
         v.push(b'\'');
         return Err(Error::owned(v));
     };

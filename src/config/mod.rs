@@ -494,7 +494,7 @@ impl Config {
                 if invalid.is_none() {
                     let mut e =
                         b"ERR Unknown option or number of arguments for CONFIG SET - '".to_vec();
-                    e.extend_from_slice(name);
+                    e.extend_from_slice(crate::cmd::error::c_str(name));
                     e.push(b'\'');
                     invalid = Some(e);
                 }
@@ -594,7 +594,7 @@ impl Config {
 
 fn set_failed(name: &[u8], err: &str) -> Vec<u8> {
     let mut e = b"ERR CONFIG SET failed (possibly related to argument '".to_vec();
-    e.extend_from_slice(name);
+    e.extend_from_slice(crate::cmd::error::c_str(name));
     e.push(b'\'');
     e.push(b')');
     if !err.is_empty() {

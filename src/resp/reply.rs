@@ -48,6 +48,13 @@ impl Out {
     /// `-text`: the full error text including its code (`ERR ...`). CR/LF become spaces,
     /// as Redis's `addReplyErrorLength` does.
     pub fn error(&mut self, s: &[u8]) {
+        // Redis `addReplyErrorFormat`: newlines at the end are trimmed, inner ones become
+        // spaces (only messages quoting an argument can hold any).
+        let end = s
+            .iter()
+            .rposition(|&c| c != b'\r' && c != b'\n')
+            .map_or(0, |p| p + 1);
+        let s = &s[..end];
         self.buf.push(b'-');
         self.buf.extend(
             s.iter()
