@@ -112,7 +112,7 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             i += 2;
         } else {
             let mut m = b"ERR Syntax error in HELLO option '".to_vec();
-            m.extend_from_slice(argv[i]);
+            m.extend_from_slice(error::c_str(argv[i]));
             m.push(b'\'');
             return Err(Error::owned(m));
         }
@@ -261,7 +261,7 @@ fn type_matches(c: &Client, ty: &[u8]) -> Result<bool, Error> {
         Ok(false)
     } else {
         let mut m = b"ERR Unknown client type '".to_vec();
-        m.extend_from_slice(ty);
+        m.extend_from_slice(error::c_str(ty));
         m.push(b'\'');
         Err(Error::owned(m))
     }
@@ -320,7 +320,6 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let old_form = argv.len() == 3;
     let mut id = None;
     let mut ty: Option<&[u8]> = None;
-    let mut user: Option<&[u8]> = None;
     let mut addr: Option<&[u8]> = None;
     let mut laddr: Option<&[u8]> = None;
     let mut skipme = true;
@@ -328,11 +327,12 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         addr = Some(argv[2]);
         skipme = false;
     } else {
-        if !argv.len().is_multiple_of(2) {
-            return Err(error::SYNTAX);
-        }
+        // Filters are read in order, each checked as it comes (Redis `clientKillCommand`).
         for pair in argv[2..].chunks(2) {
-            let (k, v) = (pair[0], pair[1]);
+            let [k, v] = pair else {
+                return Err(error::SYNTAX);
+            };
+            let (k, v) = (*k, *v);
             if is(k, "id") {
                 match crate::util::num::parse_i64(v) {
                     Some(x) if x > 0 => id = Some(x as u64),
@@ -342,7 +342,13 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
                 type_matches(ctx.client, v)?;
                 ty = Some(v);
             } else if is(k, "user") {
-                user = Some(v);
+                if v != b"default" {
+                    let mut m = b"ERR No such user '".to_vec();
+                    m.extend_from_slice(error::c_str(v));
+                    m.push(b'\'');
+                    return Err(Error::owned(m));
+                }
+                // Every client is the default user's: the filter keeps them all.
             } else if is(k, "addr") {
                 addr = Some(v);
             } else if is(k, "laddr") {
@@ -358,14 +364,6 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             } else {
                 return Err(error::SYNTAX);
             }
-        }
-    }
-    if let Some(u) = user {
-        if u != b"default" {
-            let mut m = b"ERR No such user '".to_vec();
-            m.extend_from_slice(u);
-            m.push(b'\'');
-            return Err(Error::owned(m));
         }
     }
     let matches = |c: &Client| -> bool {
@@ -420,7 +418,7 @@ fn client_setinfo(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         "lib-ver"
     } else {
         let mut v = b"ERR Unrecognized option '".to_vec();
-        v.extend_from_slice(argv[2]);
+        v.extend_from_slice(error::c_str(argv[2]));
         v.push(b'\'');
         return Err(Error::owned(v));
     };
