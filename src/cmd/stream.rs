@@ -449,6 +449,8 @@ fn xdel(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
 fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let key = argv[1];
+    // Arguments are parsed before the key is looked up (Redis `xtrimCommand`).
+    let (a, _) = parse_add_trim(ctx, argv, false)?;
     match ctx.lookup_write(key) {
         None => {
             ctx.out().int(0);
@@ -458,7 +460,6 @@ fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             stream_of(&e.val)?;
         }
     }
-    let (a, _) = parse_add_trim(ctx, argv, false)?;
     let deleted = {
         let s = stream_mut(ctx, key)?.expect("present");
         s.trim(a.trim.expect("checked by the parser"), a.approx, a.limit)
@@ -780,12 +781,8 @@ fn xread_generic(ctx: &mut Ctx, argv: &[&[u8]], xreadgroup: bool) -> CmdResult {
             streams_arg = i + 1;
             streams_count = argv.len() - streams_arg;
             if streams_count % 2 != 0 {
-                let (name, sym) = if xreadgroup {
-                    ("xreadgroup", '>')
-                } else {
-                    ("xread", '$')
-                };
-                return Err(Error::err(format!("Unbalanced '{name}' list of streams: for each stream key an ID or '{sym}' must be specified.")));
+                // Redis 7.0.15 says XREAD and '$' for XREADGROUP too.
+                return Err(Error::err("Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."));
             }
             streams_count /= 2;
             break;
@@ -1591,6 +1588,13 @@ fn reply_entries_read(out: &mut Out, g: &Group) {
 }
 
 fn xinfo_stream(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    // The key is looked up before the options are read (Redis `xinfoCommand`).
+    match ctx.lookup_read(argv[2]) {
+        None => return Err(NO_SUCH_KEY),
+        Some(e) => {
+            stream_of(&e.val)?;
+        }
+    }
     let opts = &argv[3..];
     let mut full = true;
     let mut count: i64 = 10;
@@ -1610,9 +1614,9 @@ fn xinfo_stream(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             count = super::args::int(opts[2])?.max(0);
         }
     }
-    let Some((s, out)) = stream_and_out(ctx, argv[2])? else {
-        return Err(NO_SUCH_KEY);
-    };
+    let db = ctx.client.db;
+    let e = ctx.core.dbs[db].dict.get(argv[2]).expect("just looked up");
+    let (s, out) = (stream_of(&e.val)?, &mut ctx.client.out);
     let keys: Vec<[u8; 16]> = s.nodes.keys().map(|k| k.encode()).collect();
     out.map_len(if full { 9 } else { 10 });
     out.bulk(b"length");
