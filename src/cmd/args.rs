@@ -33,6 +33,15 @@ pub fn float(arg: &[u8]) -> Result<f64, Error> {
     num::parse_f64(arg).ok_or(error::NOT_FLOAT)
 }
 
+/// A 32-bit integer (`getIntFromObjectOrReply`): with `msg`, that error for anything that is
+/// not an int; without, Redis's two texts (not an integer / outside the int range).
+pub fn int32(arg: &[u8], msg: Option<Error>) -> Result<i32, Error> {
+    match num::parse_i64(arg) {
+        Some(v) => i32::try_from(v).map_err(|_| msg.unwrap_or(error::INT_RANGE)),
+        None => Err(msg.unwrap_or(error::NOT_INTEGER)),
+    }
+}
+
 /// A database index (`SELECT`, `MOVE`, ...): `ERR value is not an integer or out of range`
 /// when not a number, `ERR DB index is out of range` when outside `0..databases`.
 pub fn db_index(arg: &[u8], databases: i64) -> Result<usize, Error> {

@@ -42,10 +42,7 @@ fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 /// SELECT index
 fn select(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let n = ctx.core.config.databases;
-    let id = args::int_or(
-        argv[1],
-        Error::fixed("ERR value is not an integer or out of range"),
-    )?;
+    let id = i64::from(args::int32(argv[1], None)?);
     if id < 0 || id >= n {
         return Err(error::DB_INDEX);
     }
@@ -271,24 +268,21 @@ fn type_matches(c: &Client, ty: &[u8]) -> Result<bool, Error> {
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let mut ty: Option<&[u8]> = None;
     let mut ids: Option<Vec<u64>> = None;
-    let mut i = 2;
-    while i < argv.len() {
-        if is(argv[i], "type") && i + 1 < argv.len() {
-            ty = Some(argv[i + 1]);
-            i += 2;
-        } else if is(argv[i], "id") && i + 1 < argv.len() {
-            let mut v = Vec::new();
-            for a in &argv[i + 1..] {
-                match crate::util::num::parse_i64(a) {
-                    Some(x) if x > 0 => v.push(x as u64),
-                    _ => return Err(Error::err("Invalid client ID")),
-                }
+    // Either TYPE or ID, not both (Redis 7.0 `clientCommand`).
+    if argv.len() == 4 && is(argv[2], "type") {
+        ty = Some(argv[3]);
+    } else if argv.len() > 3 && is(argv[2], "id") {
+        let mut v = Vec::new();
+        for a in &argv[3..] {
+            // Any integer is accepted; ids no client has match nothing.
+            match crate::util::num::parse_i64(a) {
+                Some(x) => v.push(x as u64),
+                None => return Err(Error::err("Invalid client ID")),
             }
-            ids = Some(v);
-            i = argv.len();
-        } else {
-            return Err(error::SYNTAX);
         }
+        ids = Some(v);
+    } else if argv.len() != 2 {
+        return Err(error::SYNTAX);
     }
     ctx.client.last_cmd = ctx.cmd.meta.name;
     let now = ctx.now;

@@ -90,8 +90,14 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// SWAPDB index1 index2
 fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let n = ctx.core.config.databases;
-    let a = super::args::int_or(argv[1], Error::err("invalid first DB index"))?;
-    let b = super::args::int_or(argv[2], Error::err("invalid second DB index"))?;
+    let a = i64::from(super::args::int32(
+        argv[1],
+        Some(Error::err("invalid first DB index")),
+    )?);
+    let b = i64::from(super::args::int32(
+        argv[2],
+        Some(Error::err("invalid second DB index")),
+    )?);
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(error::DB_INDEX);
     }
