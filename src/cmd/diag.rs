@@ -168,9 +168,12 @@ fn latency_graph(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             ctx.out().verbatim(g.as_bytes(), b"txt");
             Ok(())
         }
-        None => Err(Error::err(format!(
-            "No samples available for event '{name}'"
-        ))),
+        None => {
+            let mut m = b"ERR No samples available for event '".to_vec();
+            m.extend_from_slice(error::c_str(argv[2]));
+            m.push(b'\'');
+            Err(Error::owned(m))
+        }
     }
 }
 
@@ -512,12 +515,17 @@ pub fn key_memory(key: &[u8], v: &Value) -> usize {
 
 /// MEMORY USAGE key [SAMPLES count]
 fn memory_usage(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    match argv.len() {
-        3 => {}
-        5 if is(argv[3], "samples") => {
-            args::int(argv[4])?;
+    // Options are read in order (Redis `memoryCommand`): a bad count before a stray word.
+    let mut j = 3;
+    while j < argv.len() {
+        if is(argv[j], "samples") && j + 1 < argv.len() {
+            if args::int(argv[j + 1])? < 0 {
+                return Err(error::SYNTAX);
+            }
+            j += 2;
+        } else {
+            return Err(error::SYNTAX);
         }
-        _ => return Err(error::SYNTAX),
     }
     let now = ctx.now;
     let db = ctx.db();
