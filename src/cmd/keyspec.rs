@@ -78,7 +78,13 @@ impl<'a> V<'a> {
 /// Keys of `argv` (indexes) with their flags, or empty when none / invalid. Commands whose
 /// key spec says `variable_flags` get the flags their Redis getkeys procedure computes.
 pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
-    let mut keys = spec_keys(meta, argv);
+    if meta.name == "sort" {
+        return sort_keys(argv);
+    }
+    // An invalid walk falls back to the command's getkeys procedure, as Redis does.
+    let Some(mut keys) = spec_keys(meta, argv) else {
+        return numkeys_fallback(meta.name, argv).unwrap_or_default();
+    };
     let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     match meta.name {
         // setGetKeys: SET ... GET reads the old value.
@@ -123,6 +129,89 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     keys
 }
 
+/// Redis `sortGetKeys` (SORT's key specs are incomplete, so Redis always uses it): the key,
+/// and the last `STORE` destination; LIMIT, GET and BY skip their arguments.
+fn sort_keys(argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
+    let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut keys = vec![(1, flags(&["RO", "access"]))];
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv[i];
+        if a.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        }
+        i += 1;
+    }
+    if let Some(s) = store {
+        keys.push((s, flags(&["OW", "update"])));
+    }
+    keys
+}
+
+/// C `atoi`: leading spaces, a sign, digits up to the first other byte; `strtol`'s clamping
+/// then the cast to `int`.
+fn atoi(a: &[u8]) -> i32 {
+    let mut i = 0;
+    while i < a.len() && matches!(a[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        i += 1;
+    }
+    let neg = match a.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut v: i64 = 0;
+    while let Some(d) = a.get(i).filter(|c| c.is_ascii_digit()) {
+        v = v.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        i += 1;
+    }
+    let v = if neg { v.saturating_neg() } else { v };
+    v as i32
+}
+
+/// The getkeys procedure (`genericGetKeys`) of the commands with a key count, which Redis
+/// falls back to when the key-spec walk is invalid (a count that is not a non-negative
+/// integer, or keys out of bounds): it reads the count with `atoi` and gives the keys no
+/// flags. `None` for commands without one.
+fn numkeys_fallback(name: &str, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String>)>> {
+    let (store, count, first) = generic_offsets(name)?;
+    let num = atoi(argv.get(count)?) as i64;
+    if num < 1 || num > (argv.len() as i64 - first as i64) {
+        return Some(Vec::new());
+    }
+    let mut keys: Vec<(usize, Vec<String>)> =
+        (0..num as usize).map(|i| (first + i, Vec::new())).collect();
+    if store > 0 {
+        keys.push((store, Vec::new()));
+    }
+    Some(keys)
+}
+
+/// (store key, key count, first key) offsets of the commands whose getkeys procedure is
+/// Redis's `genericGetKeys`.
+fn generic_offsets(name: &str) -> Option<(usize, usize, usize)> {
+    Some(match name {
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            (0, 1, 2)
+        }
+        "zunionstore" | "zinterstore" | "zdiffstore" => (1, 2, 3),
+        "blmpop" | "bzmpop" | "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall"
+        | "fcall_ro" => (0, 2, 3),
+        _ => return None,
+    })
+}
+
 /// Redis `doesCommandHaveKeys`: at least one key spec not flagged `not_key`.
 pub fn has_keys(meta: &Meta) -> bool {
     let (specs, _) = parse(meta.key_specs);
@@ -135,11 +224,12 @@ pub fn has_keys(meta: &Meta) -> bool {
     })
 }
 
-/// Keys found by walking the key specs.
-fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
+/// Keys found by walking the key specs; `None` when the walk is invalid (Redis
+/// `getKeysUsingKeySpecs` going to `invalid_spec`).
+fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String>)>> {
     let (specs, _) = parse(meta.key_specs);
     let V::List(specs) = specs else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let argc = argv.len() as i64;
     let mut out = Vec::new();
@@ -214,35 +304,33 @@ fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
             }
             b"keynum" => {
                 let idx = first + fspec.int("keynumidx");
-                let Some(n) = argv
+                let n = argv
                     .get(idx as usize)
                     .and_then(|a| crate::util::num::parse_i64(a))
-                else {
-                    return Vec::new();
-                };
-                if n < 0 {
-                    return Vec::new();
-                }
+                    .filter(|&n| n >= 0)?;
                 let f = first + fspec.int("firstkey");
                 let step = fspec.int("keystep").max(1);
-                (f, f + (n - 1) * step, step)
+                // Redis computes the last key with the count cast to an int.
+                (f, f + i64::from(n as i32) - 1, step)
             }
             _ => continue,
         };
+        // Out of bounds: a syntax error the command will report. Redis then runs the
+        // command's getkeys procedure: the generic one (key counts) is replayed by the caller;
+        // the others (SORT, GEORADIUS STORE...) find the keys of the valid specs only.
+        if last >= argc || last < first || first >= argc || first < 1 {
+            if generic_offsets(meta.name).is_some() {
+                return None;
+            }
+            continue;
+        }
         let mut i = first;
         while i <= last {
-            if i >= argc || i < 1 {
-                return if flags.iter().any(|f| f == "INCOMPLETE") {
-                    out
-                } else {
-                    Vec::new()
-                };
-            }
             out.push((i as usize, flags.clone()));
             i += step;
         }
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
