@@ -171,12 +171,13 @@ fn atoi(a: &[u8]) -> i32 {
         }
         _ => false,
     };
-    let mut v: i64 = 0;
+    let mut v: i128 = 0;
     while let Some(d) = a.get(i).filter(|c| c.is_ascii_digit()) {
-        v = v.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+        v = (v * 10 + i128::from(d - b'0')).min(1 << 64);
         i += 1;
     }
-    let v = if neg { v.saturating_neg() } else { v };
+    let v = if neg { -v } else { v };
+    let v = v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
     v as i32
 }
 
