@@ -83,7 +83,7 @@ pub fn keys_of(meta: &Meta, argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     }
     // An invalid walk falls back to the command's getkeys procedure, as Redis does.
     let Some(mut keys) = spec_keys(meta, argv) else {
-        return numkeys_fallback(meta.name, argv).unwrap_or_default();
+        return proc_keys(meta.name, argv).unwrap_or_default();
     };
     let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     match meta.name {
@@ -197,6 +197,63 @@ fn numkeys_fallback(name: &str, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String
         keys.push((store, Vec::new()));
     }
     Some(keys)
+}
+
+/// The getkeys procedures Redis falls back to when the key-spec walk is invalid; `None` for
+/// commands without one (no keys then).
+fn proc_keys(name: &str, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String>)>> {
+    match name {
+        // xreadGetKeys: the keys are the first half of what follows the first STREAMS
+        // reached by skipping the options.
+        "xread" | "xreadgroup" => {
+            let mut streams = None;
+            let mut i = 1;
+            while i < argv.len() {
+                let a = argv[i];
+                if a.eq_ignore_ascii_case(b"block") || a.eq_ignore_ascii_case(b"count") {
+                    i += 1;
+                } else if a.eq_ignore_ascii_case(b"group") {
+                    i += 2;
+                } else if a.eq_ignore_ascii_case(b"streams") {
+                    streams = Some(i);
+                    break;
+                } else if !a.eq_ignore_ascii_case(b"noack") {
+                    break;
+                }
+                i += 1;
+            }
+            let pos = streams?;
+            let num = argv.len() - pos - 1;
+            if num == 0 || num % 2 != 0 {
+                return None;
+            }
+            Some(
+                (pos + 1..pos + 1 + num / 2)
+                    .map(|i| (i, Vec::new()))
+                    .collect(),
+            )
+        }
+        // georadiusGetKeys: the key, and the last STORE/STOREDIST destination, with flags.
+        "georadius" | "georadiusbymember" => {
+            let mut stored = None;
+            let mut i = 5;
+            while i < argv.len() {
+                let a = argv[i];
+                if (a.eq_ignore_ascii_case(b"store") || a.eq_ignore_ascii_case(b"storedist"))
+                    && i + 1 < argv.len()
+                {
+                    stored = Some(i + 1);
+                    i += 1;
+                }
+                i += 1;
+            }
+            let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let mut keys = vec![(1, flags(&["RO", "access"]))];
+            keys.extend(stored.map(|s| (s, flags(&["OW", "update"]))));
+            Some(keys)
+        }
+        _ => numkeys_fallback(name, argv),
+    }
 }
 
 /// (store key, key count, first key) offsets of the commands whose getkeys procedure is
@@ -316,14 +373,10 @@ fn spec_keys(meta: &Meta, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String>)>> {
             }
             _ => continue,
         };
-        // Out of bounds: a syntax error the command will report. Redis then runs the
-        // command's getkeys procedure: the generic one (key counts) is replayed by the caller;
-        // the others (SORT, GEORADIUS STORE...) find the keys of the valid specs only.
+        // Out of bounds: a syntax error the command will report; the caller then runs the
+        // command's getkeys procedure, if it has one, as Redis does.
         if last >= argc || last < first || first >= argc || first < 1 {
-            if generic_offsets(meta.name).is_some() {
-                return None;
-            }
-            continue;
+            return None;
         }
         let mut i = first;
         while i <= last {
