@@ -956,6 +956,10 @@ fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         if argv.len() > 4 || (argv.len() == 4 && !is(argv[3], "withscores")) {
             return Err(error::SYNTAX);
         }
+        // Checked before the key is looked up, as HRANDFIELD's WITHVALUES.
+        if argv.len() == 4 && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+            return Err(error::HRANDFIELD_VALUE_RANGE);
+        }
         return zrandmember_count(ctx, argv[1], l, argv.len() == 4);
     }
     read_zset(ctx, argv[1])?;
