@@ -87,6 +87,7 @@ const EXCLUDED_CONTAINERS: &[&str] = &["acl", "module", "debug"];
 /// Keys of the fixture, by type.
 const FIXTURE_KEYS: &[&str] = &[
     "str", "int", "list", "hash", "set", "intset", "zset", "stream", "geo", "hll", "bitmap",
+    "bighash", "bigzset", "biglist", "bigset",
 ];
 const MISSING_KEYS: &[&str] = &["nokey", "missing"];
 
@@ -110,8 +111,30 @@ fn fixture_commands() -> Vec<Vec<Vec<u8>>> {
         "SETBIT bitmap 100 1",
     ]
     .iter()
-    .map(|l| l.split(' ').map(|a| a.as_bytes().to_vec()).collect())
+    .map(|l| {
+        l.split(' ')
+            .map(|a| a.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    })
+    .chain(big_fixture())
     .collect()
+}
+
+/// Collections past the small encodings (hashtable hash and set, skiplist zset, quicklist).
+fn big_fixture() -> Vec<Vec<Vec<u8>>> {
+    let mut hash = args(&["HSET", "bighash"]);
+    let mut zset = args(&["ZADD", "bigzset"]);
+    let mut list = args(&["RPUSH", "biglist"]);
+    let mut set = args(&["SADD", "bigset"]);
+    for i in 0..200 {
+        hash.push(format!("f{i}").into_bytes());
+        hash.push(format!("v{i}").into_bytes());
+        zset.push(format!("{}", i as f64 / 4.0).into_bytes());
+        zset.push(format!("m{i}").into_bytes());
+        list.push(format!("m{}", i % 50).into_bytes());
+        set.push(format!("m{i}").into_bytes());
+    }
+    vec![hash, zset, list, set]
 }
 
 const NUMBERS: &[&str] = &[
@@ -165,7 +188,7 @@ const NUMBERS: &[&str] = &[
 
 const MEMBERS: &[&str] = &[
     "a", "b", "c", "d", "f1", "f2", "v1", "Palermo", "Catania", "grp", "alice", "bob", "1", "2",
-    "hello",
+    "hello", "m1", "m150", "f199",
 ];
 
 const GLOBS: &[&str] = &["*", "?", "a*", "[a-z]*", "*[", "\\", "h?sh", "[^s]*", "*t*"];
@@ -219,6 +242,10 @@ struct Spec {
     min_args: usize,
     variadic: bool,
     tokens: Vec<Vec<u8>>,
+    /// The argument grammar from `COMMAND DOCS`.
+    grammar: Vec<Arg>,
+    /// Fixture keys of the type the command's docs group works on.
+    home_keys: &'static [&'static str],
     flags: BTreeSet<String>,
     tips: BTreeSet<String>,
     first_key: i64,
@@ -281,8 +308,70 @@ fn collect_tokens(args: &Resp, out: &mut Vec<Vec<u8>>) {
     }
 }
 
-/// Docs tokens by full name (`get`, `client|kill`).
-fn docs_tokens(docs: &Resp, prefix: &str, out: &mut HashMap<String, Vec<Vec<u8>>>) {
+/// One argument of a `COMMAND DOCS` argument tree.
+#[derive(Clone, Debug)]
+struct Arg {
+    name: String,
+    kind: String,
+    token: Option<Vec<u8>>,
+    optional: bool,
+    multiple: bool,
+    children: Vec<Arg>,
+}
+
+/// Fixture keys by `COMMAND DOCS` group.
+fn home_keys(group: &str) -> &'static [&'static str] {
+    match group {
+        "string" => &["str", "int", "bitmap"],
+        "list" => &["list", "biglist"],
+        "hash" => &["hash", "bighash"],
+        "set" => &["set", "intset", "bigset"],
+        "sorted-set" => &["zset", "bigzset", "geo"],
+        "stream" => &["stream"],
+        "geo" => &["geo", "zset"],
+        "hyperloglog" => &["hll"],
+        "bitmap" => &["bitmap", "str"],
+        _ => &[],
+    }
+}
+
+fn parse_grammar(args: &Resp) -> Vec<Arg> {
+    args.as_array()
+        .unwrap_or(&[])
+        .iter()
+        .map(|a| {
+            let mut arg = Arg {
+                name: String::new(),
+                kind: String::new(),
+                token: None,
+                optional: false,
+                multiple: false,
+                children: Vec::new(),
+            };
+            for (k, v) in pairs(a) {
+                let text = || String::from_utf8_lossy(v.as_bytes().unwrap_or(b"")).to_string();
+                match k.as_slice() {
+                    b"name" => arg.name = text(),
+                    b"type" => arg.kind = text(),
+                    b"token" => arg.token = v.as_bytes().map(|b| b.to_vec()),
+                    b"flags" => {
+                        let f = strings(v);
+                        arg.optional = f.iter().any(|x| x == "optional");
+                        arg.multiple = f.iter().any(|x| x == "multiple");
+                    }
+                    b"arguments" => arg.children = parse_grammar(v),
+                    _ => {}
+                }
+            }
+            arg
+        })
+        .collect()
+}
+
+/// Docs tokens and grammar by full name (`get`, `client|kill`).
+type Docs = HashMap<String, (Vec<Vec<u8>>, Vec<Arg>, String)>;
+
+fn docs_tokens(docs: &Resp, prefix: &str, out: &mut Docs) {
     for (name, doc) in pairs(docs) {
         let name = String::from_utf8_lossy(&name).to_lowercase();
         let full = if prefix.is_empty() || name.contains('|') {
@@ -291,18 +380,26 @@ fn docs_tokens(docs: &Resp, prefix: &str, out: &mut HashMap<String, Vec<Vec<u8>>
             format!("{prefix}|{name}")
         };
         let mut toks = Vec::new();
+        let mut grammar = Vec::new();
+        let mut group = String::new();
         for (k, v) in pairs(doc) {
             match k.as_slice() {
-                b"arguments" => collect_tokens(v, &mut toks),
+                b"group" => {
+                    group = String::from_utf8_lossy(v.as_bytes().unwrap_or(b"")).to_string()
+                }
+                b"arguments" => {
+                    collect_tokens(v, &mut toks);
+                    grammar = parse_grammar(v);
+                }
                 b"subcommands" => docs_tokens(v, &full, out),
                 _ => {}
             }
         }
-        out.insert(full, toks);
+        out.insert(full, (toks, grammar, group));
     }
 }
 
-fn spec_from_info(info: &Resp, tokens: &HashMap<String, Vec<Vec<u8>>>, out: &mut Vec<Spec>) {
+fn spec_from_info(info: &Resp, docs: &Docs, out: &mut Vec<Spec>) {
     let Some(a) = info.as_array() else { return };
     if a.len() < 10 {
         return;
@@ -316,7 +413,9 @@ fn spec_from_info(info: &Resp, tokens: &HashMap<String, Vec<Vec<u8>>>, out: &mut
     out.push(Spec {
         min_args: n.saturating_sub(path.len()),
         variadic: arity < 0,
-        tokens: tokens.get(&name).cloned().unwrap_or_default(),
+        tokens: docs.get(&name).map(|d| d.0.clone()).unwrap_or_default(),
+        grammar: docs.get(&name).map(|d| d.1.clone()).unwrap_or_default(),
+        home_keys: home_keys(docs.get(&name).map_or("", |d| d.2.as_str())),
         flags: strings(&a[2]).into_iter().collect(),
         tips: strings(&a[7]).into_iter().collect(),
         first_key: a[3].as_int().unwrap_or(0),
@@ -324,7 +423,7 @@ fn spec_from_info(info: &Resp, tokens: &HashMap<String, Vec<Vec<u8>>>, out: &mut
         path,
     });
     for s in subs {
-        spec_from_info(s, tokens, out);
+        spec_from_info(s, docs, out);
     }
 }
 
@@ -513,7 +612,138 @@ fn random_arg(rng: &mut SeedRng, spec: &Spec, pools: &Pools) -> Vec<u8> {
     }
 }
 
+/// Small integers that are valid counts, indexes and offsets.
+const SMALL: &[&str] = &["0", "1", "2", "3", "-1", "-2", "10", "100"];
+
+/// A value for a grammar argument of `kind` named `name`.
+fn grammar_value(rng: &mut SeedRng, arg: &Arg, spec: &Spec, pools: &Pools) -> Vec<u8> {
+    if rng.chance(1, 8) {
+        return random_arg(rng, spec, pools);
+    }
+    let name = arg.name.as_str();
+    match arg.kind.as_str() {
+        "key" if !spec.home_keys.is_empty() && rng.chance(2, 3) => pick_str(rng, spec.home_keys),
+        "key" => {
+            if rng.chance(9, 10) {
+                pick_str(rng, FIXTURE_KEYS)
+            } else {
+                pick_str(rng, MISSING_KEYS)
+            }
+        }
+        "integer" if rng.chance(2, 3) => pick_str(rng, SMALL),
+        "integer" | "double" | "unix-time" => pick_str(rng, NUMBERS),
+        "pattern" => pick_str(rng, GLOBS),
+        _ if name == "group" || name == "groupname" => pick_str(rng, &["grp", "grp", "nogrp"]),
+        _ if name == "consumer" || name == "consumername" => {
+            pick_str(rng, &["alice", "alice", "bob"])
+        }
+        _ if name.contains("id") && spec.name().starts_with('x') => pick_str(
+            rng,
+            &[
+                "0", "0-0", "1-1", "2-1", "3-0", "$", ">", "*", "1-*", "+", "-", "0-1",
+            ],
+        ),
+        _ if matches!(name, "min" | "max" | "start" | "end") => pick_str(
+            rng,
+            &[
+                "-", "+", "[a", "(b", "0", "1", "-1", "(1", "-inf", "+inf", "2.5",
+            ],
+        ),
+        _ if name.contains("serialized") && !pools.dumps.is_empty() => {
+            rng.pick(&pools.dumps).clone()
+        }
+        _ => {
+            if rng.chance(1, 2) {
+                pick_str(rng, MEMBERS)
+            } else {
+                random_arg(rng, spec, pools)
+            }
+        }
+    }
+}
+
+/// Appends arguments following `args` (one alternative of each oneof, optional parts half
+/// the time, repeated parts one to three times).
+fn gen_grammar(
+    rng: &mut SeedRng,
+    args: &[Arg],
+    spec: &Spec,
+    pools: &Pools,
+    out: &mut Vec<Vec<u8>>,
+) {
+    // Repeated siblings repeat alike (XREAD's keys and IDs), most of the time.
+    let shared = 1 + rng.below(3);
+    for arg in args {
+        if arg.optional && rng.chance(1, 2) {
+            continue;
+        }
+        let reps = match (arg.multiple, rng.chance(7, 8)) {
+            (false, _) => 1,
+            (true, true) => shared,
+            (true, false) => 1 + rng.below(3),
+        };
+        for _ in 0..reps {
+            if let Some(t) = &arg.token {
+                out.push(if rng.chance(1, 5) {
+                    t.to_ascii_lowercase()
+                } else {
+                    t.clone()
+                });
+            }
+            match arg.kind.as_str() {
+                "pure-token" => {}
+                "oneof" if !arg.children.is_empty() => {
+                    let c = rng.pick(&arg.children).clone();
+                    let c = Arg {
+                        optional: false,
+                        ..c
+                    };
+                    gen_grammar(rng, &[c], spec, pools, out);
+                }
+                "block" => gen_grammar(rng, &arg.children, spec, pools, out),
+                _ => out.push(grammar_value(rng, arg, spec, pools)),
+            }
+        }
+    }
+}
+
+/// Arguments from the docs grammar, then up to two mutations (drop, duplicate, swap or
+/// replace an argument, or add a random one).
+fn gen_from_grammar(rng: &mut SeedRng, spec: &Spec, pools: &Pools) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    gen_grammar(rng, &spec.grammar, spec, pools, &mut out);
+    for _ in 0..rng.below(3) {
+        let n = out.len();
+        match rng.below(5) {
+            0 if n > 0 => {
+                out.remove(rng.below(n as u64) as usize);
+            }
+            1 if n > 0 => {
+                let i = rng.below(n as u64) as usize;
+                let a = out[i].clone();
+                out.insert(i, a);
+            }
+            2 if n > 1 => {
+                let (i, j) = (rng.below(n as u64) as usize, rng.below(n as u64) as usize);
+                out.swap(i, j);
+            }
+            3 if n > 0 => {
+                let i = rng.below(n as u64) as usize;
+                out[i] = random_arg(rng, spec, pools);
+            }
+            _ => {
+                let i = rng.below(n as u64 + 1) as usize;
+                out.insert(i, random_arg(rng, spec, pools));
+            }
+        }
+    }
+    out
+}
+
 fn gen_args(rng: &mut SeedRng, spec: &Spec, pools: &Pools) -> Vec<Vec<u8>> {
+    if !spec.grammar.is_empty() && rng.chance(1, 2) {
+        return gen_from_grammar(rng, spec, pools);
+    }
     let max = spec.min_args + 3;
     let n = if rng.chance(2, 3) {
         // Mostly a valid count.
@@ -612,6 +842,10 @@ struct Fuzz {
     rng: SeedRng,
     history: Vec<String>,
     step: usize,
+    /// Commands the reference did not refuse.
+    successes: usize,
+    /// Per command: sent, not refused.
+    tally: HashMap<String, (usize, usize)>,
     /// `OXIDIS_FUZZ_COLLECT=1`: record reply mismatches (a few per command) and go on, to see
     /// everything at once; the test still fails at the end.
     collect: Option<HashMap<String, Vec<String>>>,
@@ -774,6 +1008,19 @@ impl Fuzz {
         if plan.reset_after {
             cmds.push(args(&["RESET"]));
         }
+        // Now and then inside MULTI/EXEC, for commands whose reply is deterministic.
+        let in_multi = matches!(norm, Norm::Exact)
+            && !plan.reset_after
+            && !plan.rebuild_after
+            && !spec.flags.contains("blocking")
+            && !matches!(
+                spec.name().as_str(),
+                "multi" | "exec" | "discard" | "watch" | "quit" | "reset" | "client|kill"
+            )
+            && self.rng.chance(1, 10);
+        if in_multi {
+            cmds = vec![args(&["MULTI"]), argv.clone(), args(&["EXEC"])];
+        }
         let until = plan.reset_after.then_some(&b"+RESET\r\n"[..]);
         let t0 = Instant::now();
         let Some((s, r)) = self.exchange(&cmds, until) else {
@@ -781,6 +1028,15 @@ impl Fuzz {
         };
         if t0.elapsed() > Duration::from_millis(500) {
             eprintln!("slow ({:?}): {}", t0.elapsed(), shown(&argv));
+        }
+        if std::env::var("OXIDIS_FUZZ_TRACE").is_ok_and(|t| t == spec.name()) {
+            eprintln!("{} -> {}", shown(&argv), escape(&r[0]));
+        }
+        let tally = self.tally.entry(spec.name()).or_default();
+        tally.0 += 1;
+        if !is_error(&r[0]) {
+            self.successes += 1;
+            tally.1 += 1;
         }
         if s.len() != r.len() {
             self.fail(&format!(
@@ -792,7 +1048,11 @@ impl Fuzz {
         }
         for (sr, rr) in s.iter().zip(&r) {
             if let Err(e) = compare_replies(sr, rr, norm) {
-                let what = format!("command {}:\n  {e}", shown(&argv));
+                let what = format!(
+                    "command {}{}:\n  {e}",
+                    shown(&argv),
+                    if in_multi { " (in MULTI/EXEC)" } else { "" }
+                );
                 match &mut self.collect {
                     Some(found) => {
                         let seen = found.entry(spec.name()).or_default();
@@ -844,6 +1104,8 @@ fn every_command_with_random_arguments_replies_as_redis() {
         rng,
         history: Vec::new(),
         step: 0,
+        successes: 0,
+        tally: HashMap::new(),
         collect: std::env::var("OXIDIS_FUZZ_COLLECT")
             .is_ok_and(|v| v == "1")
             .then(HashMap::new),
@@ -921,12 +1183,21 @@ fn every_command_with_random_arguments_replies_as_redis() {
     }
     fz.check_state_and_rebuild();
     eprintln!(
-        "args fuzz: {} commands over {} specs in {:?}",
+        "args fuzz: {} commands ({} not refused) over {} specs in {:?}",
         fz.step,
+        fz.successes,
         specs.len(),
         start.elapsed()
     );
     if let Some(found) = &fz.collect {
+        let mut never: Vec<&String> = fz
+            .tally
+            .iter()
+            .filter(|(_, t)| t.1 == 0)
+            .map(|(n, _)| n)
+            .collect();
+        never.sort();
+        eprintln!("always refused: {never:?}");
         let mut names: Vec<&String> = found.keys().collect();
         names.sort();
         for n in &names {
