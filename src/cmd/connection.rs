@@ -97,12 +97,16 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ver = Some(v as u8);
         i = 2;
     }
-    let mut creds = None;
     let mut name = None;
+    // Options are applied in order: AUTH authenticates when it is read (Redis
+    // `helloCommand`), before a later option can be found wrong.
     while i < argv.len() {
         let more = argv.len() - i - 1;
         if is(argv[i], "auth") && more >= 2 {
-            creds = Some((argv[i + 1], argv[i + 2]));
+            if !check_auth(ctx, argv[i + 1], argv[i + 2]) {
+                return Err(error::WRONGPASS);
+            }
+            ctx.client.authenticated = true;
             i += 3;
         } else if is(argv[i], "setname") && more >= 1 {
             name = Some(argv[i + 1]);
@@ -113,12 +117,6 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             m.push(b'\'');
             return Err(Error::owned(m));
         }
-    }
-    if let Some((u, p)) = creds {
-        if !check_auth(ctx, u, p) {
-            return Err(error::WRONGPASS);
-        }
-        ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
         return Err(Error::fixed("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
