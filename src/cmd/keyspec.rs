@@ -224,7 +224,7 @@ fn proc_keys(name: &str, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String>)>> {
             }
             let pos = streams?;
             let num = argv.len() - pos - 1;
-            if num == 0 || num % 2 != 0 {
+            if num == 0 || !num.is_multiple_of(2) {
                 return None;
             }
             Some(
