@@ -54,6 +54,10 @@ pub struct Snapshot {
     dirty_at_start: u64,
     /// Every database has been walked and `Done` sent.
     walked: bool,
+    /// Time the loop spent in walk slices so far, their number and the longest one.
+    walk_time: Duration,
+    walk_slices: u64,
+    longest_slice: Duration,
 }
 
 impl Snapshot {
@@ -82,6 +86,8 @@ pub struct RdbState {
     pub bgsave_scheduled: bool,
     pub load_keys_loaded: u64,
     pub load_keys_expired: u64,
+    /// Microseconds the loop was paused to start the last snapshot (`latest_fork_usec`).
+    pub last_start_pause_us: u64,
 }
 
 impl RdbState {
@@ -139,6 +145,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
     if core.rdb.current.is_some() {
         return Err("Background save already in progress".into());
     }
+    let t0 = Instant::now();
     let dir = std::env::current_dir()
         .map_err(|e| format!("Can't get the working directory: {}", strerror(&e)))?;
     let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
@@ -191,9 +198,13 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
     }
     let now = unix_secs();
     core.rdb.saves += 1;
+    // Rounded up: a start is never reported as free.
+    let pause_us = t0.elapsed().as_nanos().div_ceil(1000) as u64;
+    core.rdb.last_start_pause_us = pause_us;
     if kind == Kind::Background {
         core.rdb.last_bgsave_try = now;
         log::info!("Background saving started by pid {}", std::process::id());
+        log::info!("Snapshot start paused the event loop for {pause_us} microseconds");
     }
     core.rdb.current = Some(Snapshot {
         kind,
@@ -205,6 +216,9 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         start_s: now,
         dirty_at_start: core.dirty,
         walked: false,
+        walk_time: Duration::ZERO,
+        walk_slices: 0,
+        longest_slice: Duration::ZERO,
     });
     Ok(())
 }
@@ -228,6 +242,7 @@ pub fn step(core: &mut Core) {
     if !can_step(core) {
         return;
     }
+    let t0 = Instant::now();
     // Databases are walked in order; one that finishes within the slice lets the next start
     // (at most one budget per database per call).
     let mut all_walked = true;
@@ -239,11 +254,24 @@ pub fn step(core: &mut Core) {
     }
     if all_walked {
         remove_taps(&mut core.dbs);
-        if let Some(s) = core.rdb.current.as_mut() {
-            s.walked = true;
-            // The writer may have failed already (receiver gone): cron will see its result.
-            let _ = s.tx.send(SnapItem::Done);
-        }
+    }
+    let Some(s) = core.rdb.current.as_mut() else {
+        return;
+    };
+    let took = t0.elapsed();
+    s.walk_time += took;
+    s.walk_slices += 1;
+    s.longest_slice = s.longest_slice.max(took);
+    if all_walked {
+        s.walked = true;
+        // The writer may have failed already (receiver gone): cron will see its result.
+        let _ = s.tx.send(SnapItem::Done);
+        log::info!(
+            "Snapshot walk done: {} slices, {} ms on the event loop, longest slice {} us",
+            s.walk_slices,
+            s.walk_time.as_millis(),
+            s.longest_slice.as_micros()
+        );
     }
 }
 
