@@ -33,14 +33,19 @@ pub struct Entry {
     pub epoch: u32,
 }
 
+/// One entry as it was at a snapshot's start.
+pub struct Captured {
+    pub db: usize,
+    pub key: Key,
+    pub val: Value,
+    pub expire: Option<i64>,
+}
+
 /// What a running snapshot receives: entries as they were at its start.
 pub enum SnapItem {
-    Entry {
-        db: usize,
-        key: Key,
-        val: Value,
-        expire: Option<i64>,
-    },
+    /// Entries captured by a walk slice or by writes, sent together (one channel send and
+    /// at most one writer wake-up per batch rather than per entry).
+    Entries(Vec<Captured>),
     /// A database emptied by FLUSHDB/FLUSHALL while the snapshot runs: the writer serialises
     /// its entries whose epoch is below the snapshot's (and frees it, off the loop thread).
     Tables {
@@ -63,14 +68,42 @@ pub struct SnapTap {
     /// The walk's SCAN cursor over `dict`, and whether it has finished.
     pub cursor: u64,
     pub walked: bool,
+    /// Entries captured and not yet sent (see [`SnapTap::flush`]).
+    pub buf: Vec<Captured>,
 }
 
 impl SnapTap {
+    pub fn new(epoch: u32, origin: usize, tx: Sender<SnapItem>, pending: Arc<AtomicUsize>) -> Self {
+        SnapTap {
+            epoch,
+            origin,
+            tx,
+            pending,
+            cursor: 0,
+            walked: false,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends one item; `pending` counts the entries it carries (a table counts one).
     pub fn send(&self, item: SnapItem) {
-        self.pending.fetch_add(1, Ordering::Relaxed);
+        let n = match &item {
+            SnapItem::Entries(v) => v.len(),
+            _ => 1,
+        };
+        self.pending.fetch_add(n, Ordering::Relaxed);
         // A writer that already failed has dropped its receiver: nothing to do then.
         if self.tx.send(item).is_err() {
-            self.pending.fetch_sub(1, Ordering::Relaxed);
+            self.pending.fetch_sub(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends the entries captured so far as one batch. Called by each walk slice and by the
+    /// loop once per iteration (`snapshot::step`), before the taps are removed.
+    pub fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            let batch = std::mem::take(&mut self.buf);
+            self.send(SnapItem::Entries(batch));
         }
     }
 }
@@ -121,7 +154,7 @@ impl Db {
     /// The pre-write hook: before `key` changes, a running snapshot gets its old state.
     #[inline]
     fn capture(&mut self, key: &[u8]) {
-        let Some(tap) = &self.snap else { return };
+        let Some(tap) = &mut self.snap else { return };
         let Some((k, e)) = self.dict.get_key_value_mut(key) else {
             return;
         };
@@ -130,7 +163,7 @@ impl Db {
         }
         e.epoch = tap.epoch;
         let expire = self.expires.get(key).copied();
-        tap.send(SnapItem::Entry {
+        tap.buf.push(Captured {
             db: tap.origin,
             key: k.clone(),
             val: e.val.clone(),
@@ -153,7 +186,8 @@ impl Db {
         let mut visited = 0;
         let (epoch, origin) = (tap.epoch, tap.origin);
         let expires = &self.expires;
-        let mut items = Vec::new();
+        let items = &mut tap.buf;
+        items.reserve(budget);
         let mut cursor = tap.cursor;
         loop {
             cursor = self.dict.scan_mut(cursor, |k, e| {
@@ -161,7 +195,7 @@ impl Db {
                 if e.epoch < epoch {
                     e.epoch = epoch;
                     let expire = expires.get(&k[..]).copied();
-                    items.push(SnapItem::Entry {
+                    items.push(Captured {
                         db: origin,
                         key: k.clone(),
                         val: e.val.clone(),
@@ -174,10 +208,7 @@ impl Db {
                 break;
             }
         }
-        let tap = self.snap.as_mut().expect("checked above");
-        for it in items {
-            tap.send(it);
-        }
+        tap.flush();
         tap.cursor = cursor;
         tap.walked = cursor == 0;
         tap.walked
@@ -296,7 +327,7 @@ impl Db {
         self.avg_ttl = 0;
         let dict = std::mem::take(&mut self.dict);
         let expires = std::mem::take(&mut self.expires);
-        match &self.snap {
+        match &mut self.snap {
             Some(tap) if !tap.walked => tap.send(SnapItem::Tables {
                 db: tap.origin,
                 dict,
@@ -383,15 +414,18 @@ mod tests {
 
     fn tap(epoch: u32) -> (SnapTap, mpsc::Receiver<SnapItem>) {
         let (tx, rx) = mpsc::channel();
-        let tap = SnapTap {
-            epoch,
-            origin: 0,
-            tx,
-            pending: Arc::new(AtomicUsize::new(0)),
-            cursor: 0,
-            walked: false,
-        };
+        let tap = SnapTap::new(epoch, 0, tx, Arc::new(AtomicUsize::new(0)));
         (tap, rx)
+    }
+
+    /// The entries a receiver holds, batches opened.
+    fn received(rx: &mpsc::Receiver<SnapItem>) -> Vec<Captured> {
+        rx.try_iter()
+            .flat_map(|it| match it {
+                SnapItem::Entries(v) => v,
+                _ => Vec::new(),
+            })
+            .collect()
     }
 
     fn str_val(i: usize) -> Value {
@@ -412,7 +446,10 @@ mod tests {
         for i in 0..n {
             db.set(format!("k{i}").as_bytes(), str_val(i + n), false, 0);
         }
-        assert_eq!(rx.try_iter().count(), n);
+        // Captured by the hook, held until the next flush.
+        assert_eq!(received(&rx).len(), 0);
+        db.snap.as_mut().unwrap().flush();
+        assert_eq!(received(&rx).len(), n);
         let mut calls = 0;
         while !db.snapshot_step(10) {
             calls += 1;
@@ -420,7 +457,7 @@ mod tests {
         }
         // 10 * VISIT_FACTOR visits per call at most (a bucket chain may overshoot a little).
         assert!(calls >= n / (10 * VISIT_FACTOR) / 2, "{calls} calls");
-        assert_eq!(rx.try_iter().count(), 0);
+        assert_eq!(received(&rx).len(), 0);
     }
 
     /// The walk sends each entry not captured by a write exactly once.
@@ -442,10 +479,8 @@ mod tests {
             assert!(calls < 10 * n, "walk does not end");
         }
         let mut seen = std::collections::HashSet::new();
-        for it in rx.try_iter() {
-            if let SnapItem::Entry { key, .. } = it {
-                assert!(seen.insert(key), "sent twice");
-            }
+        for c in received(&rx) {
+            assert!(seen.insert(c.key), "sent twice");
         }
         assert_eq!(seen.len(), n);
     }

@@ -14,7 +14,7 @@
 //! (DEBUG RELOAD), the loop (`step`, `cron`), `lib::run_main` ([`load_at_startup`]).
 
 use crate::core::{now_ms, Core};
-use crate::db::keyspace::{Db, SnapItem, SnapTap};
+use crate::db::keyspace::{Captured, Db, SnapItem, SnapTap};
 use crate::persistence::rdb::decode::{self, LoadOptions, LoadStats};
 use crate::persistence::rdb::encode::{self, AuxInfo};
 use crate::persistence::rdb::io::{RdbError, RdbReader, RdbWriter};
@@ -187,14 +187,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
             msg
         })?;
     for (i, db) in core.dbs.iter_mut().enumerate() {
-        db.snap = Some(SnapTap {
-            epoch,
-            origin: i,
-            tx: tx.clone(),
-            pending: pending.clone(),
-            cursor: 0,
-            walked: false,
-        });
+        db.snap = Some(SnapTap::new(epoch, i, tx.clone(), pending.clone()));
     }
     let now = unix_secs();
     core.rdb.saves += 1;
@@ -236,9 +229,18 @@ pub fn can_step(core: &Core) -> bool {
         .is_some_and(|s| !s.walked && s.pending.load(Ordering::Relaxed) < MAX_PENDING)
 }
 
-/// One slice of the walk, called by the loop on every iteration. When every database has
-/// been walked, removes the taps and tells the writer it has everything.
+/// One slice of the walk, called by the loop on every iteration. First sends what this
+/// iteration's writes captured (one batch per database). When every database has been
+/// walked, removes the taps and tells the writer it has everything.
 pub fn step(core: &mut Core) {
+    if core.rdb.current.is_none() {
+        return;
+    }
+    for db in core.dbs.iter_mut() {
+        if let Some(tap) = db.snap.as_mut() {
+            tap.flush();
+        }
+    }
     if !can_step(core) {
         return;
     }
@@ -275,9 +277,13 @@ pub fn step(core: &mut Core) {
     }
 }
 
+/// Removes the taps, sending what they still hold (a writer that failed has dropped its
+/// receiver: the entries are dropped then).
 fn remove_taps(dbs: &mut [Db]) {
     for db in dbs.iter_mut() {
-        db.snap = None;
+        if let Some(mut tap) = db.snap.take() {
+            tap.flush();
+        }
     }
 }
 
@@ -512,18 +518,22 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
             .recv()
             .map_err(|_| io::Error::new(io::ErrorKind::Interrupted, "snapshot abandoned"))?;
         match item {
-            SnapItem::Entry {
-                db,
-                key,
-                val,
-                expire,
-            } => {
-                out.select(&mut w, db, job)?;
-                encode::write_entry(&mut w, &key, &val, expire)?;
-                drop((key, val));
-                job.keys_written.fetch_add(1, Ordering::Relaxed);
-                job.pending.fetch_sub(1, Ordering::Relaxed);
-                key_delay(job);
+            SnapItem::Entries(batch) => {
+                let n = batch.len();
+                for Captured {
+                    db,
+                    key,
+                    val,
+                    expire,
+                } in batch
+                {
+                    out.select(&mut w, db, job)?;
+                    encode::write_entry(&mut w, &key, &val, expire)?;
+                    drop((key, val));
+                    job.keys_written.fetch_add(1, Ordering::Relaxed);
+                    key_delay(job);
+                }
+                job.pending.fetch_sub(n, Ordering::Relaxed);
             }
             SnapItem::Tables { db, dict, expires } => {
                 for (key, e) in dict.iter() {
@@ -682,12 +692,12 @@ mod tests {
     }
 
     fn entry(db: usize, k: &str, v: &str, expire: Option<i64>) -> SnapItem {
-        SnapItem::Entry {
+        SnapItem::Entries(vec![Captured {
             db,
             key: k.as_bytes().into(),
             val: s(v),
             expire,
-        }
+        }])
     }
 
     fn load(path: &Path) -> Vec<Db> {
