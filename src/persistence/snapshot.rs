@@ -456,6 +456,7 @@ pub fn after_flushall(core: &mut Core) {
 /// The writer thread's body: writes the file, then renames it into place. Every failure is
 /// logged with Redis's wording and leaves no temp file behind.
 fn write_snapshot(job: Job, rx: Receiver<SnapItem>) -> Result<(), String> {
+    yield_to_the_loop();
     let file = match File::create(&job.tmp) {
         Ok(f) => f,
         Err(e) => {
@@ -503,6 +504,24 @@ fn write_snapshot(job: Job, rx: Receiver<SnapItem>) -> Result<(), String> {
     }
     log::info!("DB saved on disk");
     Ok(())
+}
+
+/// Puts the calling (writer) thread in `SCHED_BATCH`: the scheduler treats it as a batch job
+/// that never preempts a thread it wakes, so on a machine with fewer CPUs than busy threads
+/// the event loop and the clients keep their CPU while the writer takes the idle time.
+/// Measured (docs/persistence.md): throughput during a save up, save duration unchanged or
+/// shorter; a nice value of 10 instead kept the throughput but starved the writer. Failure
+/// (not expected: lowering one's own priority needs no privilege) is logged and ignored.
+fn yield_to_the_loop() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: a plain system call on the calling thread (pid 0) with a valid parameter.
+    let r = unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) };
+    if r != 0 {
+        log::debug!(
+            "Can't set SCHED_BATCH on the RDB writer: {}",
+            strerror(&io::Error::last_os_error())
+        );
+    }
 }
 
 /// Receives captured entries until `Done` and writes them; returns the file, flushed.
