@@ -1,17 +1,20 @@
 //! The fork-free snapshot: BGSAVE, SAVE, save points, loading at start-up.
 //!
 //! Starting a snapshot bumps the epoch, installs a [`SnapTap`] on every database (all sharing
-//! one channel) and spawns a writer thread. The loop then walks every database in bounded
-//! slices ([`step`], paced by the number of items sent and not yet written, so memory stays
-//! bounded) while every write first hands the old state of what it changes to the same
-//! channel (the pre-write hook in `Db`). When every database has been walked the taps are
-//! removed and `Done` is sent. The writer streams the entries to `temp-<pid>.rdb`, ends it
-//! with EOF + CRC-64, fsyncs, renames it to `dbfilename` and fsyncs the directory.
-//! [`cron`] notices the writer's end, updates the `INFO persistence` state and triggers
+//! one channel) and hands the job to the writer thread (spawned ahead of time by
+//! [`prepare_writer`], waiting between saves, in `SCHED_BATCH`). The loop then walks every
+//! database in bounded slices ([`step`], paced by the number of entries sent and not yet
+//! written, so memory stays bounded) while every write first captures the old state of what
+//! it changes (the pre-write hook in `Db`); captures travel in batches, one per walk slice
+//! and one per loop iteration for the hook. When every database has been walked the taps
+//! are removed and `Done` is sent. The writer streams the entries to `temp-<pid>.rdb`, ends
+//! it with EOF + CRC-64, fsyncs, renames it to `dbfilename` and fsyncs the directory.
+//! [`cron`] notices the writer's outcome, updates the `INFO persistence` state and triggers
 //! BGSAVE on save points. See docs/persistence.md.
 //!
 //! Called by: `cmd::persist` (SAVE, BGSAVE), `cmd::server` (SHUTDOWN), `cmd::diag`
-//! (DEBUG RELOAD), the loop (`step`, `cron`), `lib::run_main` ([`load_at_startup`]).
+//! (DEBUG RELOAD), the loop (`step`, `cron`), `Server::new` ([`prepare_writer`]),
+//! `lib::run_main` ([`load_at_startup`]).
 
 use crate::core::{now_ms, Core};
 use crate::db::keyspace::{Captured, Db, SnapItem, SnapTap};
