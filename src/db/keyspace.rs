@@ -14,7 +14,7 @@ use super::dict::Dict;
 use crate::types::value::Value;
 use rand::Rng;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 pub type Key = Box<[u8]>;
@@ -39,6 +39,23 @@ pub struct Captured {
     pub key: Key,
     pub val: Value,
     pub expire: Option<i64>,
+    /// The entry's `lru` field (LRU clock or LFU counter), for IDLE/FREQ records.
+    pub lru: u32,
+}
+
+impl Captured {
+    /// Memory this capture allocated besides what it shares with the keyspace: the key copy,
+    /// a copied string value (collections are shared `Arc`s) and its place in a batch.
+    /// Counted in `pending_bytes` from the capture until the writer is done with it;
+    /// eviction does not count it (see `evict::not_counted_memory`).
+    pub fn copied_bytes(&self) -> usize {
+        use crate::types::value::Str;
+        let v = match &self.val {
+            Value::Str(Str::Raw(v)) => v.len(),
+            _ => 0,
+        };
+        std::mem::size_of::<Captured>() + self.key.len() + v
+    }
 }
 
 /// What a running snapshot receives: entries as they were at its start.
@@ -57,6 +74,17 @@ pub enum SnapItem {
     Done,
 }
 
+impl SnapItem {
+    /// Bytes the item's captures copied ([`Captured::copied_bytes`]); 0 for tables (moved,
+    /// not copied).
+    pub fn copied_bytes(&self) -> usize {
+        match self {
+            SnapItem::Entries(v) => v.iter().map(Captured::copied_bytes).sum(),
+            _ => 0,
+        }
+    }
+}
+
 /// A running snapshot's hook into one database.
 pub struct SnapTap {
     pub epoch: u32,
@@ -65,45 +93,67 @@ pub struct SnapTap {
     pub tx: Sender<SnapItem>,
     /// Items sent and not yet written (pacing of the cursor walk).
     pub pending: Arc<AtomicUsize>,
+    /// Bytes the items sent and not yet written copied ([`SnapItem::copied_bytes`]).
+    pub pending_bytes: Arc<AtomicUsize>,
     /// The walk's SCAN cursor over `dict`, and whether it has finished.
     pub cursor: u64,
     pub walked: bool,
-    /// Entries captured and not yet sent (see [`SnapTap::flush`]).
+    /// Entries captured and not yet sent (see [`SnapTap::flush`]); already counted in
+    /// `pending` and `pending_bytes`.
     pub buf: Vec<Captured>,
 }
 
 impl SnapTap {
-    pub fn new(epoch: u32, origin: usize, tx: Sender<SnapItem>, pending: Arc<AtomicUsize>) -> Self {
+    pub fn new(
+        epoch: u32,
+        origin: usize,
+        tx: Sender<SnapItem>,
+        pending: Arc<AtomicUsize>,
+        pending_bytes: Arc<AtomicUsize>,
+    ) -> Self {
         SnapTap {
             epoch,
             origin,
             tx,
             pending,
+            pending_bytes,
             cursor: 0,
             walked: false,
             buf: Vec::new(),
         }
     }
 
-    /// Sends one item; `pending` counts the entries it carries (a table counts one).
-    pub fn send(&self, item: SnapItem) {
-        let n = match &item {
-            SnapItem::Entries(v) => v.len(),
-            _ => 1,
-        };
-        self.pending.fetch_add(n, Ordering::Relaxed);
+    /// Keeps a capture for the next batch, counting it at once (the walk's pacing and the
+    /// memory eviction leaves out see it from now on).
+    pub fn push(&mut self, c: Captured) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        self.pending_bytes
+            .fetch_add(c.copied_bytes(), Ordering::Relaxed);
+        self.buf.push(c);
+    }
+
+    /// Sends a moved table; `pending` counts it as one item.
+    pub fn send_tables(&self, item: SnapItem) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
         // A writer that already failed has dropped its receiver: nothing to do then.
         if self.tx.send(item).is_err() {
-            self.pending.fetch_sub(n, Ordering::Relaxed);
+            self.pending.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
     /// Sends the entries captured so far as one batch. Called by each walk slice and by the
     /// loop once per iteration (`snapshot::step`), before the taps are removed.
     pub fn flush(&mut self) {
-        if !self.buf.is_empty() {
-            let batch = std::mem::take(&mut self.buf);
-            self.send(SnapItem::Entries(batch));
+        if self.buf.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.buf);
+        let n = batch.len();
+        if let Err(mpsc::SendError(item)) = self.tx.send(SnapItem::Entries(batch)) {
+            // The writer failed and dropped its receiver: uncount what it will never see.
+            self.pending.fetch_sub(n, Ordering::Relaxed);
+            self.pending_bytes
+                .fetch_sub(item.copied_bytes(), Ordering::Relaxed);
         }
     }
 }
@@ -163,11 +213,12 @@ impl Db {
         }
         e.epoch = tap.epoch;
         let expire = self.expires.get(key).copied();
-        tap.buf.push(Captured {
+        tap.push(Captured {
             db: tap.origin,
             key: k.clone(),
             val: e.val.clone(),
             expire,
+            lru: e.lru,
         });
     }
 
@@ -188,6 +239,8 @@ impl Db {
         let expires = &self.expires;
         let items = &mut tap.buf;
         items.reserve(budget);
+        // Counted once for the slice (see `SnapTap::push`).
+        let mut bytes = 0;
         let mut cursor = tap.cursor;
         loop {
             cursor = self.dict.scan_mut(cursor, |k, e| {
@@ -195,12 +248,15 @@ impl Db {
                 if e.epoch < epoch {
                     e.epoch = epoch;
                     let expire = expires.get(&k[..]).copied();
-                    items.push(Captured {
+                    let c = Captured {
                         db: origin,
                         key: k.clone(),
                         val: e.val.clone(),
                         expire,
-                    });
+                        lru: e.lru,
+                    };
+                    bytes += c.copied_bytes();
+                    items.push(c);
                     sent += 1;
                 }
             });
@@ -208,6 +264,8 @@ impl Db {
                 break;
             }
         }
+        tap.pending.fetch_add(sent, Ordering::Relaxed);
+        tap.pending_bytes.fetch_add(bytes, Ordering::Relaxed);
         tap.flush();
         tap.cursor = cursor;
         tap.walked = cursor == 0;
@@ -328,7 +386,7 @@ impl Db {
         let dict = std::mem::take(&mut self.dict);
         let expires = std::mem::take(&mut self.expires);
         match &mut self.snap {
-            Some(tap) if !tap.walked => tap.send(SnapItem::Tables {
+            Some(tap) if !tap.walked => tap.send_tables(SnapItem::Tables {
                 db: tap.origin,
                 dict,
                 expires,
@@ -414,7 +472,13 @@ mod tests {
 
     fn tap(epoch: u32) -> (SnapTap, mpsc::Receiver<SnapItem>) {
         let (tx, rx) = mpsc::channel();
-        let tap = SnapTap::new(epoch, 0, tx, Arc::new(AtomicUsize::new(0)));
+        let tap = SnapTap::new(
+            epoch,
+            0,
+            tx,
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
         (tap, rx)
     }
 

@@ -19,7 +19,7 @@
 use crate::core::{now_ms, Core};
 use crate::db::keyspace::{Captured, Db, SnapItem, SnapTap};
 use crate::persistence::rdb::decode::{self, LoadOptions, LoadStats};
-use crate::persistence::rdb::encode::{self, AuxInfo};
+use crate::persistence::rdb::encode::{self, AuxInfo, LruPolicy};
 use crate::persistence::rdb::io::{RdbError, RdbReader, RdbWriter};
 use std::fs::File;
 use std::io;
@@ -48,6 +48,7 @@ pub struct Snapshot {
     pub kind: Kind,
     tx: Sender<SnapItem>,
     pending: Arc<AtomicUsize>,
+    pending_bytes: Arc<AtomicUsize>,
     keys_written: Arc<AtomicU64>,
     pub keys_total: u64,
     /// The writer's outcome, once it has sent it ([`writer_finished`] polls it).
@@ -169,9 +170,12 @@ struct Job {
     checksum: bool,
     /// `rdb-key-save-delay`: microseconds slept after each key (testing aid, as Redis).
     key_delay_us: i64,
+    /// The IDLE/FREQ records to write, from `maxmemory-policy` and the clock at the start.
+    lru_policy: LruPolicy,
     /// (keys, keys with a TTL) per database at the start, for RESIZEDB.
     db_sizes: Vec<(u64, u64)>,
     pending: Arc<AtomicUsize>,
+    pending_bytes: Arc<AtomicUsize>,
     keys_written: Arc<AtomicU64>,
 }
 
@@ -209,6 +213,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
     let epoch = core.rdb.epoch;
     let (tx, rx) = mpsc::channel();
     let pending = Arc::new(AtomicUsize::new(0));
+    let pending_bytes = Arc::new(AtomicUsize::new(0));
     let keys_written = Arc::new(AtomicU64::new(0));
     let db_sizes: Vec<(u64, u64)> = core
         .dbs
@@ -229,8 +234,10 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         compress: core.config.rdbcompression,
         checksum: core.config.rdbchecksum,
         key_delay_us: core.config.rdb_key_save_delay,
+        lru_policy: LruPolicy::from_config(&core.config, now_ms()),
         db_sizes,
         pending: pending.clone(),
+        pending_bytes: pending_bytes.clone(),
         keys_written: keys_written.clone(),
     };
     let (done_tx, done) = mpsc::channel();
@@ -245,7 +252,13 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         msg
     })?;
     for (i, db) in core.dbs.iter_mut().enumerate() {
-        db.snap = Some(SnapTap::new(epoch, i, tx.clone(), pending.clone()));
+        db.snap = Some(SnapTap::new(
+            epoch,
+            i,
+            tx.clone(),
+            pending.clone(),
+            pending_bytes.clone(),
+        ));
     }
     let now = unix_secs();
     core.rdb.saves += 1;
@@ -261,6 +274,7 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         kind,
         tx,
         pending,
+        pending_bytes,
         keys_written,
         keys_total,
         done,
@@ -273,6 +287,23 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
         longest_slice: Duration::ZERO,
     });
     Ok(())
+}
+
+/// Captured entries the writer has not written yet: their values stay allocated until then,
+/// even when the keyspace has already dropped them.
+pub fn items_in_flight(core: &Core) -> usize {
+    core.rdb
+        .current
+        .as_ref()
+        .map_or(0, |s| s.pending.load(Ordering::Relaxed))
+}
+
+/// Bytes those entries copied (keys, string values; see `SnapItem::copied_bytes`).
+pub fn bytes_in_flight(core: &Core) -> usize {
+    core.rdb
+        .current
+        .as_ref()
+        .map_or(0, |s| s.pending_bytes.load(Ordering::Relaxed))
 }
 
 /// True while the walk has work to do (the loop should not sleep long).
@@ -610,6 +641,7 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
         let item = rx
             .recv()
             .map_err(|_| io::Error::new(io::ErrorKind::Interrupted, "snapshot abandoned"))?;
+        let copied = item.copied_bytes();
         match item {
             SnapItem::Entries(batch) => {
                 let n = batch.len();
@@ -618,15 +650,17 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
                     key,
                     val,
                     expire,
+                    lru,
                 } in batch
                 {
                     out.select(&mut w, db, job)?;
-                    encode::write_entry(&mut w, &key, &val, expire)?;
+                    encode::write_entry(&mut w, &key, &val, expire, job.lru_policy.record(lru))?;
                     drop((key, val));
                     job.keys_written.fetch_add(1, Ordering::Relaxed);
                     key_delay(job);
                 }
                 job.pending.fetch_sub(n, Ordering::Relaxed);
+                job.pending_bytes.fetch_sub(copied, Ordering::Relaxed);
             }
             SnapItem::Tables { db, dict, expires } => {
                 for (key, e) in dict.iter() {
@@ -635,7 +669,7 @@ fn write_body(job: &Job, file: File, rx: &Receiver<SnapItem>) -> io::Result<File
                     }
                     out.select(&mut w, db, job)?;
                     let exp = expires.get(&key[..]).copied();
-                    encode::write_entry(&mut w, key, &e.val, exp)?;
+                    encode::write_entry(&mut w, key, &e.val, exp, job.lru_policy.record(e.lru))?;
                     job.keys_written.fetch_add(1, Ordering::Relaxed);
                     key_delay(job);
                 }
@@ -720,6 +754,10 @@ pub fn reload(core: &mut Core, merge: bool) -> Result<bool, String> {
     let opts = LoadOptions {
         now,
         lru: Core::lru_clock(now),
+        lfu: matches!(
+            LruPolicy::from_config(&core.config, now),
+            LruPolicy::Lfu { .. }
+        ),
         merge,
         limits: decode::TypeLimits::from_config(&core.config),
     };
@@ -774,8 +812,10 @@ mod tests {
             compress: true,
             checksum: true,
             key_delay_us: 0,
+            lru_policy: LruPolicy::None,
             db_sizes: vec![(2, 1), (1, 0), (0, 0)],
             pending: Arc::new(AtomicUsize::new(0)),
+            pending_bytes: Arc::new(AtomicUsize::new(0)),
             keys_written: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -790,6 +830,7 @@ mod tests {
             key: k.as_bytes().into(),
             val: s(v),
             expire,
+            lru: 0,
         }])
     }
 
@@ -798,6 +839,7 @@ mod tests {
         let opts = LoadOptions {
             now: 0,
             lru: 0,
+            lfu: false,
             merge: false,
             limits: decode::TypeLimits::DEFAULT,
         };

@@ -122,6 +122,10 @@ impl Server {
                 // one while the writer catches up.
                 wait = wait.min(if snapshot::can_step(&self.core) { 0 } else { 1 });
             }
+            // Eviction that ran out of time goes on at once (Redis's 0 ms time event).
+            if self.core.evict.proc_running {
+                wait = 0;
+            }
             // Output produced by the cron (keyspace events of active expiry) goes out now.
             if !self.core.wake_write.is_empty() {
                 wait = 0;
@@ -156,6 +160,9 @@ impl Server {
             self.resume_paused();
             self.apply_effects();
             self.run_blocking();
+            if self.core.evict.proc_running {
+                self.evict_slice();
+            }
             self.before_sleep();
             snapshot::step(&mut self.core);
             let now = now_ms();
@@ -169,6 +176,13 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// One more slice of eviction after `perform_evictions` hit its time limit (or
+    /// `CONFIG SET maxmemory`), with the effects of the deleted keys on other clients.
+    fn evict_slice(&mut self) {
+        crate::evict::time_proc(&mut self.core);
+        call::apply_cas_dirty(&mut self.core, None, None);
     }
 
     fn on_signal(&mut self) {
