@@ -873,8 +873,9 @@ fn info_persistence_has_redis_fields() {
     );
 }
 
-/// `latest_fork_usec` starts at 0 and holds an integer set by the last BGSAVE (oxidis: the
-/// microseconds the loop was paused to start the snapshot, rounded up; Redis: the fork).
+/// `latest_fork_usec` starts at 0, is left alone by SAVE, holds an integer set by the last
+/// BGSAVE (oxidis: the microseconds the loop was paused to start the snapshot, rounded up;
+/// Redis: the fork) and goes back to 0 with CONFIG RESETSTAT.
 #[test]
 fn latest_fork_usec_is_set_by_bgsave() {
     let s = TestServer::oxidis(&[]);
@@ -884,6 +885,8 @@ fn latest_fork_usec_is_set_by_bgsave() {
     };
     assert_eq!(field(&mut c), "0");
     ok(&mut c, &[b"SET", b"k", b"v"]);
+    ok(&mut c, &[b"SAVE"]);
+    assert_eq!(field(&mut c), "0");
     assert_eq!(
         cmd(&mut c, &[b"BGSAVE"]),
         Resp::Simple(b"Background saving started".to_vec())
@@ -894,4 +897,6 @@ fn latest_fork_usec_is_set_by_bgsave() {
         .parse()
         .unwrap_or_else(|_| panic!("not an integer: {v:?}"));
     assert_ne!(us, 0);
+    ok(&mut c, &[b"CONFIG", b"RESETSTAT"]);
+    assert_eq!(field(&mut c), "0");
 }

@@ -262,10 +262,11 @@ pub fn start(core: &mut Core, kind: Kind) -> Result<(), String> {
     }
     let now = unix_secs();
     core.rdb.saves += 1;
-    // Rounded up: a start is never reported as free.
-    let pause_us = t0.elapsed().as_nanos().div_ceil(1000) as u64;
-    core.rdb.last_start_pause_us = pause_us;
     if kind == Kind::Background {
+        // Rounded up: a start is never reported as free. Only BGSAVE sets it, as only
+        // Redis's BGSAVE forks.
+        let pause_us = t0.elapsed().as_nanos().div_ceil(1000) as u64;
+        core.rdb.last_start_pause_us = pause_us;
         core.rdb.last_bgsave_try = now;
         log::info!("Background saving started by pid {}", std::process::id());
         log::info!("Snapshot start paused the event loop for {pause_us} microseconds");
