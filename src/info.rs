@@ -395,7 +395,7 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
                 "pubsubshard_channels:{}",
                 core.pubsub.shard_channel_count()
             );
-            line!(s, "latest_fork_usec:0");
+            line!(s, "latest_fork_usec:{}", core.rdb.last_start_pause_us);
             line!(s, "total_forks:0");
             line!(s, "migrate_cached_sockets:0");
             line!(s, "slave_expires_tracked_keys:0");

@@ -89,6 +89,7 @@ fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
     }
     core.latency = Default::default();
     core.evict.reset_stats();
+    core.rdb.last_start_pause_us = 0;
     ctx.out().ok();
     Ok(())
 }

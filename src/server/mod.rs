@@ -65,6 +65,10 @@ impl Server {
             last_cron_ms: now_ms(),
         };
         s.bind_listeners()?;
+        // The RDB writer thread waits from now on: a BGSAVE then starts without a spawn.
+        if let Err(e) = snapshot::prepare_writer(&mut s.core) {
+            warn!("Can't start the RDB writer thread (retried at the first save): {e}");
+        }
         Ok(s)
     }
 
