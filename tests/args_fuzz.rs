@@ -1106,10 +1106,34 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 #[test]
 fn every_command_with_random_arguments_replies_as_redis() {
-    let total = env_usize("OXIDIS_FUZZ_COMMANDS", 5000);
+    fuzz(&[], 5000);
+}
+
+/// The same with encoding limits of one element, so that the small fixture values take the
+/// big encodings (hashtable, skiplist, quicklist of single-entry nodes) and every write may
+/// convert one.
+#[test]
+fn every_command_with_random_arguments_and_tiny_encodings_replies_as_redis() {
+    fuzz(
+        &[
+            "--hash-max-listpack-entries",
+            "1",
+            "--zset-max-listpack-entries",
+            "1",
+            "--set-max-intset-entries",
+            "1",
+            "--list-max-listpack-size",
+            "1",
+        ],
+        2000,
+    );
+}
+
+fn fuzz(server_args: &[&str], default_total: usize) {
+    let total = env_usize("OXIDIS_FUZZ_COMMANDS", default_total);
     let secs = env_usize("OXIDIS_FUZZ_SECS", 50) as u64;
     let rng = SeedRng::from_env();
-    let mut pair = DiffPair::new();
+    let mut pair = DiffPair::with_args(server_args);
     let specs = load_specs(&mut pair.subject_conn);
     assert!(specs.len() > 100, "only {} commands listed", specs.len());
     let mut fz = Fuzz {
