@@ -83,6 +83,8 @@ const EXCLUDED: &[&str] = &[
     "psync",
     "client|reply",
     "client|tracking",
+    // Redis only: turns the next EVAL into a Lua debugging session.
+    "script|debug",
     // Random art.
     "lolwut",
     // The command table itself: oxidis lists only what it implements (docs/differences.md).
