@@ -212,6 +212,8 @@ pub struct Core {
     pub in_exec: bool,
     /// Pub/sub subscription tables (see [`crate::pubsub`]).
     pub pubsub: crate::pubsub::PubSub,
+    /// `maxmemory` eviction: the candidate pool and its state (see [`crate::evict`]).
+    pub evict: crate::evict::EvictState,
 }
 
 impl Core {
@@ -262,6 +264,7 @@ impl Core {
             rdb: Default::default(),
             in_exec: false,
             pubsub: Default::default(),
+            evict: Default::default(),
         }
     }
 

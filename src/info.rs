@@ -278,7 +278,11 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
                 rss as f64 / used.max(1) as f64
             );
             line!(s, "mem_fragmentation_bytes:{}", rss as i64 - used as i64);
-            line!(s, "mem_not_counted_for_evict:0");
+            line!(
+                s,
+                "mem_not_counted_for_evict:{}",
+                crate::evict::not_counted_memory(core)
+            );
             line!(s, "mem_replication_backlog:0");
             line!(s, "mem_total_replication_buffers:0");
             line!(s, "mem_clients_slaves:0");
@@ -379,8 +383,9 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
             );
             line!(s, "evicted_keys:{}", st.evicted_keys);
             line!(s, "evicted_clients:0");
-            line!(s, "total_eviction_exceeded_time:0");
-            line!(s, "current_eviction_exceeded_time:0");
+            let (total, current) = core.evict.exceeded_ms();
+            line!(s, "total_eviction_exceeded_time:{total}");
+            line!(s, "current_eviction_exceeded_time:{current}");
             line!(s, "keyspace_hits:{}", st.keyspace_hits);
             line!(s, "keyspace_misses:{}", st.keyspace_misses);
             line!(s, "pubsub_channels:{}", core.pubsub.channel_count());
@@ -390,7 +395,7 @@ fn section(core: &Core, current: &crate::client::Client, sec: &str, s: &mut Stri
                 "pubsubshard_channels:{}",
                 core.pubsub.shard_channel_count()
             );
-            line!(s, "latest_fork_usec:0");
+            line!(s, "latest_fork_usec:{}", core.rdb.last_start_pause_us);
             line!(s, "total_forks:0");
             line!(s, "migrate_cached_sockets:0");
             line!(s, "slave_expires_tracked_keys:0");

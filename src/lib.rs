@@ -7,6 +7,7 @@
 //! - [`db`]: databases, the incrementally rehashed keyspace table, expiry.
 //! - [`cmd`]: the command table, the dispatch gates and `call()`, and one file of handlers per group.
 //! - [`client`]: per-connection state and buffers.
+//! - [`evict`]: `maxmemory` eviction (the pool of candidates, the policies) and the OOM state.
 //! - [`blocking`]: clients blocked on keys (BLPOP & co.), served after the command that fed them.
 //! - [`server`]: the mio loop, listeners, cron.
 //! - [`config`]: one table of `redis.conf` directives.
@@ -19,6 +20,7 @@ pub mod cmd;
 pub mod config;
 pub mod core;
 pub mod db;
+pub mod evict;
 pub mod info;
 pub mod listener;
 pub mod logging;

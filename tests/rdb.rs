@@ -872,3 +872,31 @@ fn info_persistence_has_redis_fields() {
         names(&TestServer::redis(&[]))
     );
 }
+
+/// `latest_fork_usec` starts at 0, is left alone by SAVE, holds an integer set by the last
+/// BGSAVE (oxidis: the microseconds the loop was paused to start the snapshot, rounded up;
+/// Redis: the fork) and goes back to 0 with CONFIG RESETSTAT.
+#[test]
+fn latest_fork_usec_is_set_by_bgsave() {
+    let s = TestServer::oxidis(&[]);
+    let mut c = s.conn();
+    let field = |c: &mut RawConn| {
+        info_field(c, "stats", "latest_fork_usec").expect("no latest_fork_usec in INFO")
+    };
+    assert_eq!(field(&mut c), "0");
+    ok(&mut c, &[b"SET", b"k", b"v"]);
+    ok(&mut c, &[b"SAVE"]);
+    assert_eq!(field(&mut c), "0");
+    assert_eq!(
+        cmd(&mut c, &[b"BGSAVE"]),
+        Resp::Simple(b"Background saving started".to_vec())
+    );
+    assert_eq!(wait_bgsave(&mut c), "ok");
+    let v = field(&mut c);
+    let us: u64 = v
+        .parse()
+        .unwrap_or_else(|_| panic!("not an integer: {v:?}"));
+    assert_ne!(us, 0);
+    ok(&mut c, &[b"CONFIG", b"RESETSTAT"]);
+    assert_eq!(field(&mut c), "0");
+}

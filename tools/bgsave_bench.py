@@ -22,9 +22,14 @@ Every load is bounded (redis-benchmark's -n, and it is stopped when the measurem
 every process started is stopped by its PID and the temporary directories are removed.
 
   python3 tools/bgsave_bench.py --keys 1000000,10000000 --runs 3
+
+`--servers` lists what to compare: `oxidis` (target/release), `redis`, and `name=path` for
+another oxidis binary (e.g. `before=/tmp/oxidis-before`, to compare two builds in one run).
+For oxidis the server log also gives the loop's pause at the start and the loop time spent
+in the walk. Cells are medians over the runs; with several runs, `[min-max]` follows.
 """
 import argparse, json, os, platform, shutil, signal, socket, statistics, subprocess, sys
-import tempfile, time
+import re, tempfile, time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OXIDIS = os.path.join(ROOT, "target", "release", "oxidis-server")
@@ -130,8 +135,11 @@ def ping_until_pong(port, proc, timeout):
 # -- processes --------------------------------------------------------------------------------
 
 
+EXES = {"oxidis": OXIDIS, "redis": REDIS}
+
+
 def start_server(kind, port, d):
-    exe = OXIDIS if kind == "oxidis" else REDIS
+    exe = EXES[kind]
     args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
             "--appendonly", "no", "--dbfilename", "dump.rdb"]
     log = open(os.path.join(d, "server.log"), "ab")
@@ -323,6 +331,26 @@ def fill(port, nkeys, types):
     return size, ncoll
 
 
+def log_figures(path):
+    """oxidis's log lines about the last snapshot: the start pause and the walk's loop time."""
+    out = {}
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return out
+    m = re.findall(r"paused the event loop for (\d+) microseconds", text)
+    if m:
+        out["start_pause_us"] = int(m[-1])
+    m = re.findall(r"walk done: (\d+) slices, (\d+) ms on the event loop, longest slice (\d+) us",
+                   text)
+    if m:
+        out["walk_slices"] = int(m[-1][0])
+        out["walk_loop_ms"] = int(m[-1][1])
+        out["walk_longest_us"] = int(m[-1][2])
+    return out
+
+
 # -- one measurement --------------------------------------------------------------------------
 
 
@@ -402,6 +430,7 @@ def measure(kind, nkeys, types, workdir):
             "file_mb": os.path.getsize(os.path.join(d, "dump.rdb")) / 2**20,
         }
         c.close()
+        res.update(log_figures(os.path.join(d, "server.log")))
         # restart on the file
         stop_proc(srv)
         srv = start_server(kind, port, d)
@@ -425,6 +454,38 @@ def measure(kind, nkeys, types, workdir):
 
 
 # -- report -----------------------------------------------------------------------------------
+
+def cell(runs, key, fmt, scale=1.0):
+    """Median of a field over the runs, with [min-max] when there are several."""
+    vals = [r[key] * scale for r in runs if key in r]
+    if not vals:
+        return "-"
+    out = fmt % statistics.median(vals)
+    if len(vals) > 1:
+        out += " [" + fmt % min(vals) + "-" + fmt % max(vals) + "]"
+    return out
+
+
+def add_fraction(runs):
+    for r in runs:
+        r["tput_frac"] = r["tput_during"] / r["tput_base"]
+    return runs
+
+
+SPREAD_ROWS = [
+    ("SET/s without BGSAVE", "tput_base", "%.0f"),
+    ("SET/s during BGSAVE", "tput_during", "%.0f"),
+    ("SET/s during / without", "tput_frac", "%.2f"),
+    ("p99 PING RTT, no BGSAVE (ms)", "base_p99_ms", "%.2f"),
+    ("p99 PING RTT, whole BGSAVE (ms)", "during_p99_ms", "%.2f"),
+    ("max PING RTT, whole BGSAVE (ms)", "during_max_ms", "%.1f"),
+    ("BGSAVE reply time (ms)", "bgsave_reply_ms", "%.2f"),
+    ("latest_fork_usec", "fork_usec", "%.0f"),
+    ("BGSAVE duration (s)", "bgsave_s", "%.2f"),
+    ("loop time in the walk (ms)", "walk_loop_ms", "%.0f"),
+    ("longest walk slice (us)", "walk_longest_us", "%.0f"),
+    ("walk slices", "walk_slices", "%.0f"),
+]
 
 ROWS = [
     ("keys (collections)", lambda r: "%d (%d)" % (r["keys"], r["collections"])),
@@ -458,18 +519,27 @@ def median_run(runs):
     return out
 
 
-def table(results, nruns):
+def table(results, nruns, kinds):
     lines = []
     heads = []
     for n in results:
-        heads += ["oxidis %s" % human(n), "Redis %s" % human(n)]
+        heads += ["%s %s" % ("Redis" if k == "redis" else k, human(n)) for k in kinds]
     lines.append("| | " + " | ".join(heads) + " |")
     lines.append("|---|" + "---:|" * len(heads))
     for name, f in ROWS:
         cells = []
         for n in results:
-            for kind in ("oxidis", "redis"):
+            for kind in kinds:
                 cells.append(f(median_run(results[n][kind])))
+        lines.append("| %s | %s |" % (name, " | ".join(cells)))
+    lines.append("")
+    lines.append("| medians [min-max] | " + " | ".join(heads) + " |")
+    lines.append("|---|" + "---:|" * len(heads))
+    for name, key, fmt in SPREAD_ROWS:
+        cells = []
+        for n in results:
+            for kind in kinds:
+                cells.append(cell(add_fraction(results[n][kind]), key, fmt))
         lines.append("| %s | %s |" % (name, " | ".join(cells)))
     return "\n".join(lines) + "\n\nMedians of %d run(s) per cell.\n" % nruns
 
@@ -506,15 +576,22 @@ def main():
     if a.probe:
         probe_main(a.probe, a.probe_out, a.probe_max)
         return
-    if not os.path.exists(OXIDIS):
-        sys.exit("build first: cargo build --release")
+    servers = []
+    for x in a.servers.split(","):
+        name, _, path = x.partition("=")
+        if path:
+            EXES[name] = os.path.abspath(path)
+        servers.append(name)
+    for name in servers:
+        if name not in EXES or not os.path.exists(EXES[name]):
+            sys.exit("no binary for %s (build first: cargo build --release)" % name)
     print(machine(), file=sys.stderr)
     workdir = tempfile.mkdtemp(prefix="bgsave-bench-")
     results = {}
     try:
         # the types both servers can save
         types = None
-        for kind in a.servers.split(","):
+        for kind in servers:
             port = free_port()
             d = tempfile.mkdtemp(dir=workdir)
             p = start_server(kind, port, d)
@@ -528,7 +605,7 @@ def main():
         for n in [int(x) for x in a.keys.split(",")]:
             results[n] = {}
             for rnd in range(a.runs):
-                kinds = a.servers.split(",")
+                kinds = list(servers)
                 if rnd % 2:
                     kinds.reverse()
                 for kind in kinds:
@@ -540,8 +617,8 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({str(k): v for k, v in results.items()}, f, indent=1)
-    if "oxidis" in a.servers and "redis" in a.servers:
-        print(table(results, a.runs))
+    print(machine(), file=sys.stderr)
+    print(table(results, a.runs, servers))
 
 
 if __name__ == "__main__":

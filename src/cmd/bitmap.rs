@@ -349,7 +349,7 @@ fn bitop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             }
         }
         // Redis stores the result as a raw string whatever its length.
-        let lru = ctx.lru();
+        let lru = ctx.lru_for(dest, false);
         ctx.db().set(dest, Value::Str(Str::Raw(res)), false, lru);
         ctx.touched(dest);
         ctx.notify(Class::STRING, "set", dest);

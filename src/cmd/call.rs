@@ -140,6 +140,24 @@ impl Ctx<'_> {
         }
     }
 
+    /// The `lru` field for a value about to be stored at `key` with `Db::set` (Redis
+    /// `setKey` + `dbOverwrite`): under an LFU policy a key that exists keeps its access
+    /// counter, plus the access of `setKey`'s own `lookupKeyWrite` unless the handler's
+    /// lookup already counted it (`counted`: SET's `SETKEY_ALREADY_EXIST`); otherwise as
+    /// [`Ctx::lru`].
+    pub fn lru_for(&mut self, key: &[u8], counted: bool) -> u32 {
+        if let Some((f, d)) = lfu_params(self.core) {
+            let core = &mut *self.core;
+            if let Some(e) = core.dbs[self.client.db].dict.get(key) {
+                if counted {
+                    return e.lru;
+                }
+                return lfu::touch(e.lru, self.now, f, d, &mut core.rng);
+            }
+        }
+        self.lru()
+    }
+
     /// True when `maxmemory-policy` is an LFU policy (entries then hold LFU counters).
     pub fn lfu_policy(&self) -> bool {
         lfu_params(self.core).is_some()
@@ -250,6 +268,9 @@ fn gates(core: &mut Core, client: &mut Client, argv: &[&[u8]]) -> Result<usize, 
         core.cmd_stats[id].rejected_calls += 1;
         return Err(error::NOT_IN_MULTI);
     }
+    if core.config.maxmemory > 0 {
+        oom_gate(core, client, id)?;
+    }
     if core.rdb.writes_denied(&core.config) {
         misconf_gate(core, client, id)?;
     }
@@ -277,13 +298,50 @@ fn misconf_gate(core: &mut Core, client: &mut Client, id: usize) -> Result<(), E
     }
     core.cmd_stats[id].rejected_calls += 1;
     if exec_writes {
-        super::transaction::discard_state(client);
-        super::transaction::unwatch_all(core, client);
-        let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
-        msg.extend_from_slice(error::MISCONF.text());
-        return Err(Error::owned(msg));
+        return Err(exec_abort(core, client, &error::MISCONF));
     }
     Err(error::MISCONF)
+}
+
+/// `maxmemory` (Redis `processCommand`): evicts what the policy allows before every command;
+/// if memory stays over the limit, refuses commands flagged `denyoom`, an EXEC whose queue
+/// holds one, and anything but EXEC/DISCARD/QUIT/RESET inside MULTI (queueing costs memory
+/// too). Reads and deletions still run.
+fn oom_gate(core: &mut Core, client: &mut Client, id: usize) -> Result<(), Error> {
+    let out_of_memory = core.perform_evictions(Some(&mut *client)) == crate::evict::Evict::Fail;
+    // Evicted keys invalidate WATCHes, this client's included, before it runs anything.
+    apply_cas_dirty(core, Some(&mut *client), None);
+    if !out_of_memory {
+        return Ok(());
+    }
+    let cmd = core.registry.cmds[id];
+    let name = cmd.meta.name;
+    let exec_denyoom = name == "exec"
+        && client.has(flags::MULTI)
+        && client
+            .multi
+            .iter()
+            .any(|q| core.registry.cmds[q.id].has(flag::DENYOOM));
+    let in_multi =
+        client.has(flags::MULTI) && !matches!(name, "exec" | "discard" | "quit" | "reset");
+    if !(cmd.has(flag::DENYOOM) || exec_denyoom || in_multi) {
+        return Ok(());
+    }
+    core.cmd_stats[id].rejected_calls += 1;
+    if name == "exec" {
+        return Err(exec_abort(core, client, &error::OOM));
+    }
+    Err(error::OOM)
+}
+
+/// An EXEC refused by a gate (Redis `execCommandAbort`): the transaction is discarded and
+/// the error says why.
+fn exec_abort(core: &mut Core, client: &mut Client, why: &Error) -> Error {
+    super::transaction::discard_state(client);
+    super::transaction::unwatch_all(core, client);
+    let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+    msg.extend_from_slice(why.text());
+    Error::owned(msg)
 }
 
 /// Sends an error reply and counts it (rejected before `call`).

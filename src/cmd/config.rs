@@ -68,6 +68,7 @@ fn apply(ctx: &mut Ctx, changed: &[&'static str]) -> CmdResult {
             "loglevel" => {
                 log::set_max_level(crate::logging::filter(ctx.core.config.loglevel.name()))
             }
+            "maxmemory" => crate::evict::maxmemory_changed(ctx.core),
             "port" | "bind" | "unixsocketperm" => {
                 let ls = crate::listener::bind_all(&ctx.core.config)
                     .map_err(|_| fail(name, "Unable to listen on this port"))?;
@@ -87,6 +88,8 @@ fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
         *s = Default::default();
     }
     core.latency = Default::default();
+    core.evict.reset_stats();
+    core.rdb.last_start_pause_us = 0;
     ctx.out().ok();
     Ok(())
 }

@@ -517,7 +517,7 @@ fn georadius_generic(ctx: &mut Ctx, argv: &[&[u8]], src: usize, flags: u8) -> Cm
             .filter(|(_, s)| !s.is_nan())
             .collect();
         let z = ZSet::from_pairs(pairs, limits(ctx)).unwrap_or_default();
-        let lru = ctx.lru();
+        let lru = ctx.lru_for(dst, false);
         ctx.db().set(dst, Value::ZSet(Arc::new(z)), false, lru);
         ctx.touched_n(dst, returned as u64);
         ctx.notify(

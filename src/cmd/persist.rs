@@ -108,7 +108,6 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .ok_or(error::BAD_DATA_FORMAT)?;
 
     let now = ctx.now;
-    let lru = ctx.lru();
     let lfu_policy = ctx.lfu_policy();
     let db = ctx.db();
     let deleted = replace && db.remove(key).is_some();
@@ -124,11 +123,13 @@ fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     // Redis `objectSetLRUOrLFU`: FREQ counts under an LFU policy, IDLETIME otherwise.
-    let lru = match (lfu_policy, freq) {
-        (true, Some(f)) => (crate::db::lfu::minutes(now) << 8) | f as u32,
-        (true, None) => lru,
-        (false, _) => decode::idle_to_lru(lru, idle.map(|v| v as u64)),
-    };
+    let lru = decode::lru_field(
+        lfu_policy,
+        now,
+        crate::core::Core::lru_clock(now),
+        freq.map(|f| f as u8),
+        idle.map(|v| v as u64),
+    );
     db.add(key, val, lru);
     if ttl != 0 {
         db.set_expire(key, ttl);

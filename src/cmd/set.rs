@@ -426,7 +426,7 @@ fn sets_at<'a>(db: &'a Db, keys: &[&[u8]]) -> Vec<Option<&'a Set>> {
 fn store(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
     if n > 0 {
-        let lru = ctx.lru();
+        let lru = ctx.lru_for(dst, false);
         ctx.db().set(dst, Value::Set(Arc::new(result)), false, lru);
         ctx.out().int(n as i64);
         ctx.notify(Class::SET, event, dst);

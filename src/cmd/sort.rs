@@ -264,7 +264,7 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> CmdResult {
                 }
             }
             if outputlen > 0 {
-                let lru = ctx.lru();
+                let lru = ctx.lru_for(dst, false);
                 ctx.db().set(dst, Value::List(Arc::new(l)), false, lru);
                 ctx.touched_n(dst, outputlen as u64);
                 ctx.notify(Class::LIST, "sortstore", dst);

@@ -203,7 +203,8 @@ fn set_generic(
         }
         return Ok(());
     }
-    let lru = ctx.lru();
+    // SET's own lookup above counted the access.
+    let lru = ctx.lru_for(key, true);
     ctx.db().set(
         key,
         Value::Str(Str::from_bytes(val)),
@@ -258,7 +259,7 @@ fn psetex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let key = argv[1];
     reply_get(ctx, key)?;
-    let lru = ctx.lru();
+    let lru = ctx.lru_for(key, false);
     ctx.db()
         .set(key, Value::Str(Str::from_bytes(argv[2])), false, lru);
     ctx.touched(key);
@@ -353,8 +354,8 @@ fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) -> CmdResult {
             }
         }
     }
-    let lru = ctx.lru();
     for pair in argv[1..].chunks(2) {
+        let lru = ctx.lru_for(pair[0], false);
         ctx.db()
             .set(pair[0], Value::Str(Str::from_bytes(pair[1])), false, lru);
         ctx.touched(pair[0]);

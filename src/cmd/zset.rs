@@ -644,7 +644,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], z: Option<ZSet>, event: &str) {
     match z {
         Some(z) => {
             let n = z.len();
-            let lru = ctx.lru();
+            let lru = ctx.lru_for(dst, false);
             ctx.db().set(dst, Value::ZSet(Arc::new(z)), false, lru);
             ctx.touched(dst);
             ctx.out().int(n as i64);

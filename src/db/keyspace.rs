@@ -14,7 +14,7 @@ use super::dict::Dict;
 use crate::types::value::Value;
 use rand::Rng;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 pub type Key = Box<[u8]>;
@@ -33,14 +33,36 @@ pub struct Entry {
     pub epoch: u32,
 }
 
+/// One entry as it was at a snapshot's start.
+pub struct Captured {
+    pub db: usize,
+    pub key: Key,
+    pub val: Value,
+    pub expire: Option<i64>,
+    /// The entry's `lru` field (LRU clock or LFU counter), for IDLE/FREQ records.
+    pub lru: u32,
+}
+
+impl Captured {
+    /// Memory this capture allocated besides what it shares with the keyspace: the key copy,
+    /// a copied string value (collections are shared `Arc`s) and its place in a batch.
+    /// Counted in `pending_bytes` from the capture until the writer is done with it;
+    /// eviction does not count it (see `evict::not_counted_memory`).
+    pub fn copied_bytes(&self) -> usize {
+        use crate::types::value::Str;
+        let v = match &self.val {
+            Value::Str(Str::Raw(v)) => v.len(),
+            _ => 0,
+        };
+        std::mem::size_of::<Captured>() + self.key.len() + v
+    }
+}
+
 /// What a running snapshot receives: entries as they were at its start.
 pub enum SnapItem {
-    Entry {
-        db: usize,
-        key: Key,
-        val: Value,
-        expire: Option<i64>,
-    },
+    /// Entries captured by a walk slice or by writes, sent together (one channel send and
+    /// at most one writer wake-up per batch rather than per entry).
+    Entries(Vec<Captured>),
     /// A database emptied by FLUSHDB/FLUSHALL while the snapshot runs: the writer serialises
     /// its entries whose epoch is below the snapshot's (and frees it, off the loop thread).
     Tables {
@@ -52,6 +74,17 @@ pub enum SnapItem {
     Done,
 }
 
+impl SnapItem {
+    /// Bytes the item's captures copied ([`Captured::copied_bytes`]); 0 for tables (moved,
+    /// not copied).
+    pub fn copied_bytes(&self) -> usize {
+        match self {
+            SnapItem::Entries(v) => v.iter().map(Captured::copied_bytes).sum(),
+            _ => 0,
+        }
+    }
+}
+
 /// A running snapshot's hook into one database.
 pub struct SnapTap {
     pub epoch: u32,
@@ -60,17 +93,67 @@ pub struct SnapTap {
     pub tx: Sender<SnapItem>,
     /// Items sent and not yet written (pacing of the cursor walk).
     pub pending: Arc<AtomicUsize>,
+    /// Bytes the items sent and not yet written copied ([`SnapItem::copied_bytes`]).
+    pub pending_bytes: Arc<AtomicUsize>,
     /// The walk's SCAN cursor over `dict`, and whether it has finished.
     pub cursor: u64,
     pub walked: bool,
+    /// Entries captured and not yet sent (see [`SnapTap::flush`]); already counted in
+    /// `pending` and `pending_bytes`.
+    pub buf: Vec<Captured>,
 }
 
 impl SnapTap {
-    pub fn send(&self, item: SnapItem) {
+    pub fn new(
+        epoch: u32,
+        origin: usize,
+        tx: Sender<SnapItem>,
+        pending: Arc<AtomicUsize>,
+        pending_bytes: Arc<AtomicUsize>,
+    ) -> Self {
+        SnapTap {
+            epoch,
+            origin,
+            tx,
+            pending,
+            pending_bytes,
+            cursor: 0,
+            walked: false,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Keeps a capture for the next batch, counting it at once (the walk's pacing and the
+    /// memory eviction leaves out see it from now on).
+    pub fn push(&mut self, c: Captured) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        self.pending_bytes
+            .fetch_add(c.copied_bytes(), Ordering::Relaxed);
+        self.buf.push(c);
+    }
+
+    /// Sends a moved table; `pending` counts it as one item.
+    pub fn send_tables(&self, item: SnapItem) {
         self.pending.fetch_add(1, Ordering::Relaxed);
         // A writer that already failed has dropped its receiver: nothing to do then.
         if self.tx.send(item).is_err() {
             self.pending.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends the entries captured so far as one batch. Called by each walk slice and by the
+    /// loop once per iteration (`snapshot::step`), before the taps are removed.
+    pub fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.buf);
+        let n = batch.len();
+        if let Err(mpsc::SendError(item)) = self.tx.send(SnapItem::Entries(batch)) {
+            // The writer failed and dropped its receiver: uncount what it will never see.
+            self.pending.fetch_sub(n, Ordering::Relaxed);
+            self.pending_bytes
+                .fetch_sub(item.copied_bytes(), Ordering::Relaxed);
         }
     }
 }
@@ -121,7 +204,7 @@ impl Db {
     /// The pre-write hook: before `key` changes, a running snapshot gets its old state.
     #[inline]
     fn capture(&mut self, key: &[u8]) {
-        let Some(tap) = &self.snap else { return };
+        let Some(tap) = &mut self.snap else { return };
         let Some((k, e)) = self.dict.get_key_value_mut(key) else {
             return;
         };
@@ -130,11 +213,12 @@ impl Db {
         }
         e.epoch = tap.epoch;
         let expire = self.expires.get(key).copied();
-        tap.send(SnapItem::Entry {
+        tap.push(Captured {
             db: tap.origin,
             key: k.clone(),
             val: e.val.clone(),
             expire,
+            lru: e.lru,
         });
     }
 
@@ -153,7 +237,10 @@ impl Db {
         let mut visited = 0;
         let (epoch, origin) = (tap.epoch, tap.origin);
         let expires = &self.expires;
-        let mut items = Vec::new();
+        let items = &mut tap.buf;
+        items.reserve(budget);
+        // Counted once for the slice (see `SnapTap::push`).
+        let mut bytes = 0;
         let mut cursor = tap.cursor;
         loop {
             cursor = self.dict.scan_mut(cursor, |k, e| {
@@ -161,12 +248,15 @@ impl Db {
                 if e.epoch < epoch {
                     e.epoch = epoch;
                     let expire = expires.get(&k[..]).copied();
-                    items.push(SnapItem::Entry {
+                    let c = Captured {
                         db: origin,
                         key: k.clone(),
                         val: e.val.clone(),
                         expire,
-                    });
+                        lru: e.lru,
+                    };
+                    bytes += c.copied_bytes();
+                    items.push(c);
                     sent += 1;
                 }
             });
@@ -174,10 +264,9 @@ impl Db {
                 break;
             }
         }
-        let tap = self.snap.as_mut().expect("checked above");
-        for it in items {
-            tap.send(it);
-        }
+        tap.pending.fetch_add(sent, Ordering::Relaxed);
+        tap.pending_bytes.fetch_add(bytes, Ordering::Relaxed);
+        tap.flush();
         tap.cursor = cursor;
         tap.walked = cursor == 0;
         tap.walked
@@ -296,8 +385,8 @@ impl Db {
         self.avg_ttl = 0;
         let dict = std::mem::take(&mut self.dict);
         let expires = std::mem::take(&mut self.expires);
-        match &self.snap {
-            Some(tap) if !tap.walked => tap.send(SnapItem::Tables {
+        match &mut self.snap {
+            Some(tap) if !tap.walked => tap.send_tables(SnapItem::Tables {
                 db: tap.origin,
                 dict,
                 expires,
@@ -383,15 +472,24 @@ mod tests {
 
     fn tap(epoch: u32) -> (SnapTap, mpsc::Receiver<SnapItem>) {
         let (tx, rx) = mpsc::channel();
-        let tap = SnapTap {
+        let tap = SnapTap::new(
             epoch,
-            origin: 0,
+            0,
             tx,
-            pending: Arc::new(AtomicUsize::new(0)),
-            cursor: 0,
-            walked: false,
-        };
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
         (tap, rx)
+    }
+
+    /// The entries a receiver holds, batches opened.
+    fn received(rx: &mpsc::Receiver<SnapItem>) -> Vec<Captured> {
+        rx.try_iter()
+            .flat_map(|it| match it {
+                SnapItem::Entries(v) => v,
+                _ => Vec::new(),
+            })
+            .collect()
     }
 
     fn str_val(i: usize) -> Value {
@@ -412,7 +510,10 @@ mod tests {
         for i in 0..n {
             db.set(format!("k{i}").as_bytes(), str_val(i + n), false, 0);
         }
-        assert_eq!(rx.try_iter().count(), n);
+        // Captured by the hook, held until the next flush.
+        assert_eq!(received(&rx).len(), 0);
+        db.snap.as_mut().unwrap().flush();
+        assert_eq!(received(&rx).len(), n);
         let mut calls = 0;
         while !db.snapshot_step(10) {
             calls += 1;
@@ -420,7 +521,7 @@ mod tests {
         }
         // 10 * VISIT_FACTOR visits per call at most (a bucket chain may overshoot a little).
         assert!(calls >= n / (10 * VISIT_FACTOR) / 2, "{calls} calls");
-        assert_eq!(rx.try_iter().count(), 0);
+        assert_eq!(received(&rx).len(), 0);
     }
 
     /// The walk sends each entry not captured by a write exactly once.
@@ -442,10 +543,8 @@ mod tests {
             assert!(calls < 10 * n, "walk does not end");
         }
         let mut seen = std::collections::HashSet::new();
-        for it in rx.try_iter() {
-            if let SnapItem::Entry { key, .. } = it {
-                assert!(seen.insert(key), "sent twice");
-            }
+        for c in received(&rx) {
+            assert!(seen.insert(c.key), "sent twice");
         }
         assert_eq!(seen.len(), n);
     }

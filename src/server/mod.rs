@@ -79,6 +79,10 @@ impl Server {
             },
         };
         s.bind_listeners()?;
+        // The RDB writer thread waits from now on: a BGSAVE then starts without a spawn.
+        if let Err(e) = snapshot::prepare_writer(&mut s.core) {
+            warn!("Can't start the RDB writer thread (retried at the first save): {e}");
+        }
         Ok(s)
     }
 
@@ -133,6 +137,10 @@ impl Server {
                 // one while the writer catches up.
                 wait = wait.min(if snapshot::can_step(&self.core) { 0 } else { 1 });
             }
+            // Eviction that ran out of time goes on at once (Redis's 0 ms time event).
+            if self.core.evict.proc_running {
+                wait = 0;
+            }
             // Output produced by the cron (keyspace events of active expiry) goes out now.
             if !self.core.wake_write.is_empty() {
                 wait = 0;
@@ -161,6 +169,9 @@ impl Server {
             self.resume_paused();
             self.apply_effects();
             self.run_blocking();
+            if self.core.evict.proc_running {
+                self.evict_slice();
+            }
             self.before_sleep();
             snapshot::step(&mut self.core);
             let now = now_ms();
@@ -208,6 +219,13 @@ impl Server {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// One more slice of eviction after `perform_evictions` hit its time limit (or
+    /// `CONFIG SET maxmemory`), with the effects of the deleted keys on other clients.
+    fn evict_slice(&mut self) {
+        crate::evict::time_proc(&mut self.core);
+        call::apply_cas_dirty(&mut self.core, None, None);
     }
 
     fn on_signal(&mut self) {

@@ -65,24 +65,19 @@ impl Default for List {
     }
 }
 
+/// Redis 7.0's fixed estimate of what one entry adds to a listpack (`SIZE_ESTIMATE_OVERHEAD`):
+/// an overestimate, so a node stops a few bytes short of its size limit.
+const SIZE_ESTIMATE_OVERHEAD: usize = 8;
+
 /// `_quicklistNodeAllowInsert`: may an element of `sz` bytes join this node?
+/// (`quicklistNodeExceedsLimit` with the node's size plus `sz` plus the estimate.)
 fn allow_insert(node: &Node, fill: i32, sz: usize) -> bool {
-    let mut overhead = if sz < 254 { 1 } else { 5 };
-    overhead += if sz < 64 {
-        1
-    } else if sz < 16384 {
-        2
-    } else {
-        5
-    };
-    let new_sz = node.lp.bytes_len() + sz + overhead;
+    let new_sz = node.lp.bytes_len() + sz + SIZE_ESTIMATE_OVERHEAD;
     if fill < 0 {
-        let offset = (-fill - 1) as usize;
-        if offset < OPTIMIZATION_LEVEL.len() {
-            return new_sz <= OPTIMIZATION_LEVEL[offset];
-        }
+        let offset = ((-fill - 1) as usize).min(OPTIMIZATION_LEVEL.len() - 1);
+        return new_sz <= OPTIMIZATION_LEVEL[offset];
     }
-    new_sz <= SIZE_SAFETY_LIMIT && (node.count() as i64) < fill as i64
+    new_sz <= SIZE_SAFETY_LIMIT && node.count() < (fill.max(1) as usize)
 }
 
 /// jemalloc's size class for an allocation of `n` bytes (what `zmalloc_size` reports).

@@ -7,12 +7,15 @@
 //! - [`resp`]: framing for every RESP2/RESP3 type and the [`Resp`] value parser.
 //! - [`diff`]: [`DiffPair`], byte-for-byte differential tests against redis-server, the
 //!   normalisations ([`Norm`]) and the `tests/diff/*.txt` script format.
+//! - [`dataset`]: whole-dataset comparison for the persistence tests (key by key: type,
+//!   encoding, contents, TTL; DUMP payloads and cross-RESTORE).
 //! - [`rng`]: [`SeedRng`] (`OXIDIS_SEED`) and the random command-sequence mechanism.
 //!
 //! See `docs/testing.md`.
 #![allow(dead_code, unused_imports)]
 
 pub mod conn;
+pub mod dataset;
 pub mod diff;
 pub mod resp;
 pub mod rng;

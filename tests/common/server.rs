@@ -9,6 +9,10 @@
 //!   `OXIDIS_TEST_TARGET=redis` (so every test can be checked against the reference).
 //! - [`TestServer::redis`] always runs `redis-server` (from `OXIDIS_REDIS_SERVER` or `PATH`); if it
 //!   is missing the test fails with an explanation, it never passes silently.
+//! - [`TestServer::legacy_redis`] runs Redis 6.2.14 (`make legacy-redis`, or
+//!   `OXIDIS_LEGACY_REDIS_SERVER`), the writer of pre-7.0 RDB files; without
+//!   `--enable-debug-command`, which 6.2 does not know. Missing: the test fails saying how to
+//!   build it.
 //!
 //! Port choice: bind `127.0.0.1:0`, read the port, drop the socket, spawn. Starts are serialised
 //! within a test binary and a start that dies early (port taken) is retried on another port.
@@ -38,6 +42,8 @@ static START_LOCK: Mutex<()> = Mutex::new(());
 pub enum ServerKind {
     Oxidis,
     Redis,
+    /// Redis 6.2.14 (see [`legacy_redis_path`]).
+    LegacyRedis,
 }
 
 /// True when `OXIDIS_TEST_TARGET=redis`: `TestServer::oxidis` then runs real redis-server.
@@ -67,10 +73,29 @@ pub fn redis_server_path() -> PathBuf {
     })
 }
 
+/// Path of Redis 6.2.14: `OXIDIS_LEGACY_REDIS_SERVER`, else what `make legacy-redis` builds
+/// (`target/legacy-redis/redis-server`), else a panic saying how to get it.
+pub fn legacy_redis_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("OXIDIS_LEGACY_REDIS_SERVER") {
+        return PathBuf::from(p);
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/legacy-redis/redis-server");
+    if p.is_file() {
+        return p;
+    }
+    panic!(
+        "Redis 6.2.14 not found at {}: the legacy RDB tests load files and DUMP payloads \
+         written by it. Build it with `make legacy-redis` (`make test` does), or set \
+         OXIDIS_LEGACY_REDIS_SERVER=/path/to/redis-server (version 6.2).",
+        p.display()
+    )
+}
+
 fn binary(kind: ServerKind) -> PathBuf {
     match kind {
         ServerKind::Oxidis => PathBuf::from(env!("CARGO_BIN_EXE_oxidis-server")),
         ServerKind::Redis => redis_server_path(),
+        ServerKind::LegacyRedis => legacy_redis_path(),
     }
 }
 
@@ -102,6 +127,11 @@ impl TestServer {
     /// Starts the reference redis-server with `extra` flags.
     pub fn redis(extra: &[&str]) -> TestServer {
         Self::start(ServerKind::Redis, extra)
+    }
+
+    /// Starts Redis 6.2.14 with `extra` flags (6.2's directive names).
+    pub fn legacy_redis(extra: &[&str]) -> TestServer {
+        Self::start(ServerKind::LegacyRedis, extra)
     }
 
     /// Starts a server of the given kind in a fresh temp dir; panics (with the log tail) if it
@@ -250,9 +280,11 @@ impl TestServer {
             .arg("127.0.0.1")
             .arg("--dir")
             .arg(self.dir.path())
-            .args(["--save", "", "--appendonly", "no"])
-            .args(["--enable-debug-command", "yes"])
-            .args(&self.extra)
+            .args(["--save", "", "--appendonly", "no"]);
+        if self.kind != ServerKind::LegacyRedis {
+            cmd.args(["--enable-debug-command", "yes"]);
+        }
+        cmd.args(&self.extra)
             .current_dir(self.dir.path())
             .stdin(Stdio::null());
         cmd

@@ -3,7 +3,7 @@
 //!
 //! - [`load`]: the main loop of `rdbLoadRio`: every opcode Redis 7.0 writes (AUX, MODULE_AUX,
 //!   FUNCTION2, SELECTDB, RESIZEDB, EXPIRETIME(_MS), IDLE, FREQ, EOF + CRC-64), then key
-//!   records, inserted through `Db` methods.
+//!   records, inserted through `Db` methods with their IDLE/FREQ applied ([`lru_field`]).
 //! - [`read_object`]: the type dispatch. Each value type has exactly one decoder function,
 //!   `decode_<type>(r, rdb_type, limits)`, handling every RDB encoding of that type (lists 1,
 //!   10, 14, 18; sets 2, 11; sorted sets 3, 5, 12, 17; hashes 4, 9, 13, 16; streams 15, 19,
@@ -56,8 +56,12 @@ impl LoadStats {
 pub struct LoadOptions {
     /// Wall-clock ms: keys whose expiry is before it are skipped (as a master does).
     pub now: i64,
-    /// The LRU clock: loaded keys are stamped with it, minus their IDLE time if saved.
+    /// The LRU clock: loaded keys are stamped with it, minus their IDLE time if saved
+    /// (unless `lfu`).
     pub lru: u32,
+    /// `maxmemory-policy` is an LFU policy: loaded keys get their saved FREQ counter, or
+    /// the counter of a new key; IDLE is ignored (see [`lru_field`]).
+    pub lfu: bool,
     /// A key already present is replaced instead of failing the load (`DEBUG RELOAD MERGE`).
     pub merge: bool,
     /// The encoding thresholds loaded values are converted with.
@@ -599,6 +603,7 @@ pub fn restore_payload(payload: &[u8], lim: &TypeLimits) -> Option<Value> {
 struct Pending {
     expire: Option<i64>,
     idle: Option<u64>,
+    freq: Option<u8>,
 }
 
 /// Loads a whole RDB stream into `dbs` (which the caller has emptied unless merging). Keys
@@ -621,10 +626,7 @@ pub fn load<R: Read>(
             RDB_OPCODE_EXPIRETIME_MS => pending.expire = Some(r.read_ms()?),
             RDB_OPCODE_EXPIRETIME => pending.expire = Some(r.read_secs()? * 1000),
             RDB_OPCODE_IDLE => pending.idle = Some(r.read_length()?),
-            RDB_OPCODE_FREQ => {
-                // LFU counters are not kept (no LFU eviction): read and dropped.
-                r.read_u8()?;
-            }
+            RDB_OPCODE_FREQ => pending.freq = Some(r.read_u8()?),
             RDB_OPCODE_SELECTDB => {
                 let id = r.read_length()?;
                 if id >= dbs.len() as u64 {
@@ -728,11 +730,30 @@ fn insert<R: Read>(
         }
         d.remove(key);
     }
-    d.add(key, val, idle_to_lru(opts.lru, p.idle));
+    d.add(
+        key,
+        val,
+        lru_field(opts.lfu, opts.now, opts.lru, p.freq, p.idle),
+    );
     if let Some(ms) = p.expire {
         d.set_expire(key, ms);
     }
     Ok(())
+}
+
+/// The `lru` field of a loaded or restored key (`objectSetLRUOrLFU`): under an LFU policy
+/// (`lfu`) the saved counter `freq` with the decrement time now, or without one the counter
+/// of a new key; otherwise the LRU clock `clock` minus the saved idle seconds `idle`.
+pub fn lru_field(lfu: bool, now_ms: i64, clock: u32, freq: Option<u8>, idle: Option<u64>) -> u32 {
+    use crate::db::lfu;
+    if lfu {
+        match freq {
+            Some(f) => (lfu::minutes(now_ms) << 8) | u32::from(f),
+            None => lfu::init(now_ms),
+        }
+    } else {
+        idle_to_lru(clock, idle)
+    }
 }
 
 /// The LRU clock value of a key idle for `idle` seconds (`objectSetLRUOrLFU`; the 24-bit
@@ -794,6 +815,7 @@ mod tests {
         LoadOptions {
             now: 1_000_000,
             lru: 500,
+            lfu: false,
             merge: false,
             limits: TypeLimits::DEFAULT,
         }
@@ -864,6 +886,36 @@ mod tests {
         assert_eq!(get(&d[0], b"c"), b"");
         assert_eq!(get(&d[2], b"d"), b"-1");
         assert!(d[2].dict.get(&b"gone"[..]).is_none());
+    }
+
+    #[test]
+    fn idle_and_freq_apply_as_the_policy_says() {
+        use crate::db::lfu;
+        use crate::persistence::rdb::encode::{write_entry, LruRecord};
+        let f = file(|w| {
+            let v = Value::Str(Str::from_bytes(b"v"));
+            write_entry(w, b"idle", &v, None, LruRecord::Idle(100)).unwrap();
+            write_entry(w, b"freq", &v, None, LruRecord::Freq(42)).unwrap();
+            write_entry(w, b"none", &v, None, LruRecord::None).unwrap();
+        });
+        let now = 1_700_000_000_000;
+        let lru_of = |lfu: bool| {
+            let mut d = dbs(1);
+            let o = LoadOptions {
+                now,
+                lru: 500,
+                lfu,
+                ..opts()
+            };
+            load(&mut RdbReader::from_slice(&f), &mut d, &o).unwrap();
+            ["idle", "freq", "none"].map(|k| d[0].dict.get(k.as_bytes()).unwrap().lru)
+        };
+        // Not LFU: IDLE sets the clock back, FREQ is ignored (objectSetLRUOrLFU).
+        assert_eq!(lru_of(false), [400, 500, 500]);
+        // LFU: FREQ is the counter (decrement time now), IDLE is ignored: a new key's counter.
+        let m = lfu::minutes(now) << 8;
+        assert_eq!(lru_of(true), [m | 5, m | 42, m | 5]);
+        assert_eq!(lfu::decr_and_return(m | 42, now, 1), 42);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! `DUMP`, a replica's full sync and the AOF preamble.
 //!
 //! - [`write_preamble`]: `REDIS0010` and the AUX fields, in Redis's order.
-//! - [`write_entry`]: one key record (`[EXPIRETIME_MS] type key value`).
+//! - [`write_entry`]: one key record (`[EXPIRETIME_MS] [IDLE | FREQ] type key value`); the
+//!   IDLE/FREQ record of an entry comes from [`LruPolicy::record`], fixed when the snapshot
+//!   starts.
 //! - [`write_object`]: the type dispatch. Each value type has exactly one encoder function,
 //!   `encode_<type>(w, &T)` ([`encode_string`], [`encode_list`], [`encode_hash`],
 //!   [`encode_set`], [`encode_zset`], [`encode_stream`]), and one RDB type byte per encoding
@@ -47,16 +49,96 @@ pub fn write_preamble<W: Write>(w: &mut RdbWriter<W>, aux: &AuxInfo) -> io::Resu
     Ok(())
 }
 
-/// Writes one key record: `[EXPIRETIME_MS ms] type key value`.
+/// The eviction information a key record carries (`rdbSaveKeyValuePair`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LruRecord {
+    /// Nothing (neither an LRU nor an LFU `maxmemory-policy`).
+    #[default]
+    None,
+    /// `IDLE`: seconds since the key's last access, as a length.
+    Idle(u64),
+    /// `FREQ`: the LFU counter, one byte.
+    Freq(u8),
+}
+
+/// Which [`LruRecord`] a snapshot writes, decided by the `maxmemory-policy` in force when it
+/// starts, as Redis decides it in the forked child: `IDLE` under `volatile-lru` /
+/// `allkeys-lru`, `FREQ` under `volatile-lfu` / `allkeys-lfu`, nothing otherwise. The clock
+/// is the one at the start (the child's frozen LRU clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LruPolicy {
+    #[default]
+    None,
+    /// `IDLE`, against the LRU clock `clock` (seconds, 24 bits).
+    Lru { clock: u32 },
+    /// `FREQ`: the counter decayed to `now_ms` by `lfu-decay-time` (`LFUDecrAndReturn`).
+    Lfu { now_ms: i64, decay_time: i64 },
+}
+
+impl LruPolicy {
+    /// The policy of a configuration, at `now_ms`.
+    pub fn from_config(c: &crate::config::Config, now_ms: i64) -> Self {
+        use crate::config::MaxmemoryPolicy as P;
+        match c.maxmemory_policy {
+            P::VolatileLru | P::AllkeysLru => LruPolicy::Lru {
+                clock: crate::core::Core::lru_clock(now_ms),
+            },
+            P::VolatileLfu | P::AllkeysLfu => LruPolicy::Lfu {
+                now_ms,
+                decay_time: c.lfu_decay_time,
+            },
+            _ => LruPolicy::None,
+        }
+    }
+
+    /// The record of an entry whose `lru` field is `lru` (an LRU clock value or an LFU
+    /// counter, whichever the policy keeps).
+    pub fn record(&self, lru: u32) -> LruRecord {
+        match *self {
+            LruPolicy::None => LruRecord::None,
+            LruPolicy::Lru { clock } => LruRecord::Idle(idle_secs(clock, lru)),
+            LruPolicy::Lfu { now_ms, decay_time } => LruRecord::Freq(
+                crate::db::lfu::decr_and_return(lru, now_ms, decay_time).min(255) as u8,
+            ),
+        }
+    }
+}
+
+/// Seconds since an access at LRU clock `lru`, the clock being `clock` now; the 24-bit clock
+/// wraps (`estimateObjectIdleTime` / 1000).
+pub fn idle_secs(clock: u32, lru: u32) -> u64 {
+    const LRU_CLOCK_MAX: u64 = (1 << 24) - 1;
+    let (clock, lru) = (u64::from(clock), u64::from(lru));
+    if clock >= lru {
+        clock - lru
+    } else {
+        clock + LRU_CLOCK_MAX.saturating_sub(lru)
+    }
+}
+
+/// Writes one key record: `[EXPIRETIME_MS ms] [IDLE secs | FREQ counter] type key value`,
+/// in Redis's order.
 pub fn write_entry<W: Write>(
     w: &mut RdbWriter<W>,
     key: &[u8],
     val: &Value,
     expire: Option<i64>,
+    lru: LruRecord,
 ) -> io::Result<()> {
     if let Some(ms) = expire {
         w.write_u8(RDB_OPCODE_EXPIRETIME_MS)?;
         w.write_ms(ms)?;
+    }
+    match lru {
+        LruRecord::None => {}
+        LruRecord::Idle(secs) => {
+            w.write_u8(RDB_OPCODE_IDLE)?;
+            w.write_len(secs)?;
+        }
+        LruRecord::Freq(counter) => {
+            w.write_u8(RDB_OPCODE_FREQ)?;
+            w.write_u8(counter)?;
+        }
     }
     w.write_u8(object_type(val))?;
     w.write_string(key)?;
@@ -250,5 +332,89 @@ mod tests {
         assert!(verify_dump_payload(&p, false).is_ok());
         let p = dump_payload(&Value::Str(Str::Int(12345)), true).unwrap();
         assert_eq!(&p[..4], &[0x00, 0xc1, 0x39, 0x30]);
+    }
+
+    fn entry(expire: Option<i64>, lru: LruRecord) -> Vec<u8> {
+        let mut w = RdbWriter::new(Vec::new(), false, false);
+        write_entry(
+            &mut w,
+            b"k",
+            &Value::Str(Str::from_bytes(b"v")),
+            expire,
+            lru,
+        )
+        .unwrap();
+        w.into_inner().unwrap()
+    }
+
+    #[test]
+    fn key_records_carry_idle_or_freq_after_the_expiry() {
+        // rdbSaveKeyValuePair's order: EXPIRETIME_MS, IDLE (length) or FREQ (one byte),
+        // then type, key, value.
+        assert_eq!(entry(None, LruRecord::None), b"\x00\x01k\x01v");
+        assert_eq!(entry(None, LruRecord::Idle(5)), b"\xf8\x05\x00\x01k\x01v");
+        assert_eq!(
+            entry(None, LruRecord::Idle(70_000)),
+            b"\xf8\x80\x00\x01\x11\x70\x00\x01k\x01v"
+        );
+        assert_eq!(entry(None, LruRecord::Freq(200)), b"\xf9\xc8\x00\x01k\x01v");
+        let mut want = vec![RDB_OPCODE_EXPIRETIME_MS];
+        want.extend_from_slice(&1234i64.to_le_bytes());
+        want.extend_from_slice(b"\xf9\x05\x00\x01k\x01v");
+        assert_eq!(entry(Some(1234), LruRecord::Freq(5)), want);
+    }
+
+    #[test]
+    fn the_policy_decides_the_record() {
+        use crate::config::{Config, MaxmemoryPolicy as P};
+        use crate::db::lfu;
+        let now = 1_700_000_000_000i64;
+        let clock = crate::core::Core::lru_clock(now);
+        let mut c = Config::default();
+        for (p, want) in [
+            (P::Noeviction, LruPolicy::None),
+            (P::AllkeysRandom, LruPolicy::None),
+            (P::VolatileRandom, LruPolicy::None),
+            (P::VolatileTtl, LruPolicy::None),
+            (P::AllkeysLru, LruPolicy::Lru { clock }),
+            (P::VolatileLru, LruPolicy::Lru { clock }),
+            (
+                P::AllkeysLfu,
+                LruPolicy::Lfu {
+                    now_ms: now,
+                    decay_time: 1,
+                },
+            ),
+            (
+                P::VolatileLfu,
+                LruPolicy::Lfu {
+                    now_ms: now,
+                    decay_time: 1,
+                },
+            ),
+        ] {
+            c.maxmemory_policy = p;
+            assert_eq!(LruPolicy::from_config(&c, now), want, "{p:?}");
+        }
+        // Idle seconds against the start's clock, wrapping at 24 bits.
+        assert_eq!(LruPolicy::None.record(5), LruRecord::None);
+        let lru = LruPolicy::Lru { clock: 100 };
+        assert_eq!(lru.record(40), LruRecord::Idle(60));
+        assert_eq!(lru.record(100), LruRecord::Idle(0));
+        assert_eq!(
+            LruPolicy::Lru { clock: 10 }.record((1 << 24) - 6),
+            LruRecord::Idle(15)
+        );
+        // The LFU counter decayed to the start (LFUDecrAndReturn): 3 minutes at
+        // lfu-decay-time 1 take 3 off.
+        let counter = (lfu::minutes(now) << 8) | 42;
+        let at = |mins: i64, decay_time: i64| LruPolicy::Lfu {
+            now_ms: now + mins * 60_000,
+            decay_time,
+        };
+        assert_eq!(at(0, 1).record(counter), LruRecord::Freq(42));
+        assert_eq!(at(3, 1).record(counter), LruRecord::Freq(39));
+        assert_eq!(at(3, 0).record(counter), LruRecord::Freq(42));
+        assert_eq!(at(100, 1).record(counter), LruRecord::Freq(0));
     }
 }

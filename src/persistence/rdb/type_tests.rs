@@ -1,8 +1,13 @@
 //! Unit tests of the per-type value encoders and decoders: round trips of every type and
 //! encoding, the legacy encodings older Redis versions wrote (zipmap, ziplists, plain lists,
 //! string-scored zsets, version-1 streams), the 7.2 stream format, conversions on load,
-//! empty-key skipping, and corrupt input (never a panic). Files from the real server are
-//! covered by `tests/rdb_types.rs`.
+//! empty-key skipping, and corrupt input (never a panic). Files from the real servers are
+//! covered by `tests/rdb_types.rs` (Redis 7.0.15) and `tests/rdb_legacy.rs` (Redis 6.2.14:
+//! quicklists of ziplists, ziplist hashes and sorted sets, version-1 streams). The fixtures
+//! here built in code are the only ones for what neither server writes: zipmap hashes
+//! (type 9, Redis < 2.6), `LIST_ZIPLIST` (10, Redis 2.6-3.0) and `LIST` (1, Redis < 3.2)
+//! lists, string-scored `ZSET` (3, Redis < 4.0), and plain quicklist nodes (elements of 1 GB
+//! or more, too big to produce in a test).
 
 use super::decode::{load, read_object, restore_payload, LoadOptions, TypeLimits, MSG_EMPTY_KEY};
 use super::encode::{dump_payload, object_type, write_object};
@@ -680,6 +685,7 @@ fn empty_collections_are_skipped_on_load_and_refused_by_restore() {
     let opts = LoadOptions {
         now: 0,
         lru: 0,
+        lfu: false,
         merge: false,
         limits: LIM,
     };
