@@ -83,6 +83,28 @@ def machine():
     return "%s, %d CPUs, %s %s" % (cpu, os.cpu_count() or 0, platform.system(), platform.release())
 
 
+GENERATED_SECTIONS = ("Throughput and latency", "Memory")
+
+
+def kept_sections(path):
+    """The `## ` sections of an existing report that this script does not generate (written by
+    hand: measurements and analyses), to be carried over after the regenerated ones."""
+    try:
+        with open(path) as f:
+            old = f.read().split("\n")
+    except OSError:
+        return []
+    out, keep = [], False
+    for line in old:
+        if line.startswith("## "):
+            keep = line[3:].strip() not in GENERATED_SECTIONS
+        if keep:
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return [""] + out if out else []
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
@@ -169,6 +191,7 @@ def main():
     for kind, oe, re_, ou, ru, orss, rrss in mem:
         lines.append("| %s | %s | %s | %.1f | %.1f | %.2fx | %.1f | %.1f | %.2fx |" % (
             kind, oe, re_, ou, ru, ou / ru if ru else 0, orss, rrss, orss / rrss if rrss else 0))
+    lines += kept_sections(a.out)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
