@@ -65,9 +65,9 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-# Side-by-side benchmark against redis-server (several minutes): docs/performance.md and .png.
+# Side-by-side benchmark against redis-server (about 10 minutes): docs/performance.md and .png.
 bench: build
-	python3 tools/bench.py --out docs/performance.md
+	python3 tools/bench.py --rounds 5 --out docs/performance.md
 
 check: fmt-check clippy test
 
