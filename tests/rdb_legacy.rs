@@ -21,8 +21,8 @@
 mod common;
 
 use common::dataset::{
-    all_keys, assert_same_in, assert_ttls_match, cmd, describe_portable, dump, on_file, run, words,
-    Exact,
+    all_keys, assert_same_in, assert_ttls_match, cmd, describe_portable, dump, on_file, run,
+    stream_script, words, Exact,
 };
 use common::{RawConn, TestServer};
 use std::path::PathBuf;
@@ -179,33 +179,9 @@ fn script(db: usize) -> Vec<Vec<Vec<u8>>> {
     let mut push = |s: &str| out.push(words(s));
     // Streams (RDB_TYPE_STREAM_LISTPACKS, version 1): groups, PELs, consumers without
     // pending entries, deletions, trims, an empty stream with a group, many nodes.
-    push("XGROUP CREATE stream:empty g1 $ MKSTREAM");
-    push("XADD stream:one 5-1 f v");
-    push("XADD stream:gone 1-1 a b");
-    push("XDEL stream:gone 1-1");
-    for i in 1..=30 {
-        push(&format!("XADD stream:trim {i}-0 f {i}"));
+    for line in stream_script() {
+        push(&line);
     }
-    push("XTRIM stream:trim MAXLEN 10");
-    push("XDEL stream:trim 25-0 26-0");
-    push("XGROUP CREATE stream:trim gx 27-0");
-    for i in 1..=20 {
-        if i % 3 == 0 {
-            push(&format!("XADD stream:cg {i}-{i} other {i} more x"));
-        } else {
-            push(&format!("XADD stream:cg {i}-{i} f {i} g {}", i * 2));
-        }
-    }
-    push("XGROUP CREATE stream:cg g1 0");
-    push("XGROUP CREATE stream:cg g2 $");
-    push("XGROUP CREATE stream:cg g3 5-5");
-    push("XREADGROUP GROUP g1 alice COUNT 5 STREAMS stream:cg >");
-    push("XREADGROUP GROUP g1 bob COUNT 3 STREAMS stream:cg >");
-    push("XACK stream:cg g1 2-2");
-    push("XCLAIM stream:cg g1 bob 0 1-1");
-    push("XGROUP CREATECONSUMER stream:cg g1 carol");
-    push("XREADGROUP GROUP g3 dave COUNT 2 STREAMS stream:cg >");
-    push("XDEL stream:cg 10-10");
     for i in 1..=450u64 {
         push(&format!(
             "XADD stream:big {i}-0 name user{i} n {i} payload {}",

@@ -13,7 +13,8 @@
 mod common;
 
 use common::dataset::{
-    assert_same, assert_same_with, describe, dump, on_file, run, wait_bgsave, words, Exact,
+    assert_same, assert_same_with, describe, dump, on_file, run, stream_script, wait_bgsave, words,
+    Exact,
 };
 use common::TestServer;
 
@@ -88,35 +89,11 @@ fn script() -> Vec<Vec<Vec<u8>>> {
     push("SET str:int 12345");
     push("SET str:text hello");
     // Streams.
-    push("XGROUP CREATE stream:empty g1 $ MKSTREAM");
-    push("XADD stream:one 5-1 f v");
-    push("XADD stream:gone 1-1 a b");
-    push("XDEL stream:gone 1-1");
-    for i in 1..=30 {
-        push(&format!("XADD stream:trim {i}-0 f {i}"));
+    for line in stream_script() {
+        push(&line);
     }
-    push("XTRIM stream:trim MAXLEN 10");
-    push("XDEL stream:trim 25-0 26-0");
-    // Entries read unknown (-1, saved as 2^64 - 1): created past a deletion.
-    push("XGROUP CREATE stream:trim gx 27-0");
+    // 7.0 only: the entries-added counter and max deleted ID.
     push("XSETID stream:one 10-0 ENTRIESADDED 50 MAXDELETEDID 3-0");
-    for i in 1..=20 {
-        if i % 3 == 0 {
-            push(&format!("XADD stream:cg {i}-{i} other {i} more x"));
-        } else {
-            push(&format!("XADD stream:cg {i}-{i} f {i} g {}", i * 2));
-        }
-    }
-    push("XGROUP CREATE stream:cg g1 0");
-    push("XGROUP CREATE stream:cg g2 $");
-    push("XGROUP CREATE stream:cg g3 5-5");
-    push("XREADGROUP GROUP g1 alice COUNT 5 STREAMS stream:cg >");
-    push("XREADGROUP GROUP g1 bob COUNT 3 STREAMS stream:cg >");
-    push("XACK stream:cg g1 2-2");
-    push("XCLAIM stream:cg g1 bob 0 1-1");
-    push("XGROUP CREATECONSUMER stream:cg g1 carol");
-    push("XREADGROUP GROUP g3 dave COUNT 2 STREAMS stream:cg >");
-    push("XDEL stream:cg 10-10");
     out.extend(big_script());
     out
 }

@@ -11,6 +11,7 @@
 //!   on a set of keys, byte-identical `DUMP` payloads where the encoding allows, and each
 //!   one's payloads `RESTORE` in the other.
 //! - [`assert_ttls_match`]: the keys' TTLs agree within a tolerance.
+//! - [`stream_script`]: streams in every shape both 6.2 and 7.0 save (groups, PELs, trims).
 //! - helpers: [`cmd`], [`run`], [`words`], [`dump`], [`keys_among`], [`all_keys`],
 //!   [`wait_bgsave`], [`on_file`].
 
@@ -323,4 +324,48 @@ pub fn on_file(mut s: TestServer, file: &Path) -> TestServer {
     std::fs::copy(file, s.dir().join("dump.rdb")).expect("copy dump");
     s.restart();
     s
+}
+
+/// Commands building streams in every shape 6.2 and 7.0 both write: an empty stream with a
+/// group, deletions, a trim, a group created past a deletion, consumer groups with PELs,
+/// claimed entries and a consumer without pending entries.
+pub fn stream_script() -> Vec<String> {
+    let mut out: Vec<String> = [
+        "XGROUP CREATE stream:empty g1 $ MKSTREAM",
+        "XADD stream:one 5-1 f v",
+        "XADD stream:gone 1-1 a b",
+        "XDEL stream:gone 1-1",
+    ]
+    .map(String::from)
+    .to_vec();
+    for i in 1..=30 {
+        out.push(format!("XADD stream:trim {i}-0 f {i}"));
+    }
+    out.push("XTRIM stream:trim MAXLEN 10".into());
+    out.push("XDEL stream:trim 25-0 26-0".into());
+    // 7.0 saves the group's entries-read as unknown (2^64 - 1): created past a deletion.
+    out.push("XGROUP CREATE stream:trim gx 27-0".into());
+    for i in 1..=20 {
+        out.push(if i % 3 == 0 {
+            format!("XADD stream:cg {i}-{i} other {i} more x")
+        } else {
+            format!("XADD stream:cg {i}-{i} f {i} g {}", i * 2)
+        });
+    }
+    out.extend(
+        [
+            "XGROUP CREATE stream:cg g1 0",
+            "XGROUP CREATE stream:cg g2 $",
+            "XGROUP CREATE stream:cg g3 5-5",
+            "XREADGROUP GROUP g1 alice COUNT 5 STREAMS stream:cg >",
+            "XREADGROUP GROUP g1 bob COUNT 3 STREAMS stream:cg >",
+            "XACK stream:cg g1 2-2",
+            "XCLAIM stream:cg g1 bob 0 1-1",
+            "XGROUP CREATECONSUMER stream:cg g1 carol",
+            "XREADGROUP GROUP g3 dave COUNT 2 STREAMS stream:cg >",
+            "XDEL stream:cg 10-10",
+        ]
+        .map(String::from),
+    );
+    out
 }
