@@ -224,17 +224,7 @@ fn lru_evicts_idle_keys_first() {
     for chunk in reads.chunks(100) {
         c.pipeline(chunk);
     }
-    let max = limit_at(&mut c, 300_000);
-    fill(&mut c, "b", 800, None);
-    assert_settled(&mut c, max);
-    let hot_lost = n / 2 - surviving(&mut c, "a", 0..n / 2);
-    let cold_lost = n / 2 - surviving(&mut c, "a", n / 2..n);
-    eprintln!("LRU: {hot_lost} recently read keys evicted, {cold_lost} idle ones");
-    assert!(cold_lost > 50, "only {cold_lost} idle keys evicted");
-    assert!(
-        hot_lost * 5 <= cold_lost,
-        "{hot_lost} recently read keys evicted vs {cold_lost} idle ones"
-    );
+    assert_hot_half_kept(&mut c, n, "recently read", "idle");
 }
 
 /// allkeys-lfu evicts keys read rarely rather than keys read often (decay disabled so that a
@@ -256,16 +246,22 @@ fn lfu_evicts_rarely_read_keys_first() {
     let f = parse_reply(&c.cmd(&["OBJECT", "FREQ", "a:0"])).as_int();
     assert!(f.is_some_and(|f| f >= 6), "{f:?}");
     assert_eq!(c.cmd(&["OBJECT", "FREQ", &key("a", n - 1)]), b":5\r\n");
-    let max = limit_at(&mut c, 300_000);
-    fill(&mut c, "b", 800, None);
-    assert_settled(&mut c, max);
-    let hot_lost = n / 2 - surviving(&mut c, "a", 0..n / 2);
-    let cold_lost = n / 2 - surviving(&mut c, "a", n / 2..n);
-    eprintln!("LFU: {hot_lost} frequently read keys evicted, {cold_lost} rarely read ones");
-    assert!(cold_lost > 50, "only {cold_lost} rarely read keys evicted");
+    assert_hot_half_kept(&mut c, n, "frequently read", "rarely read");
+}
+
+/// Lowers maxmemory, writes 800 more keys, and checks that eviction took keys from the cold
+/// half `a:n/2..n` (more than 50) rather than from the hot half `a:0..n/2` (5x fewer).
+fn assert_hot_half_kept(c: &mut RawConn, n: usize, hot: &str, cold: &str) {
+    let max = limit_at(c, 300_000);
+    fill(c, "b", 800, None);
+    assert_settled(c, max);
+    let hot_lost = n / 2 - surviving(c, "a", 0..n / 2);
+    let cold_lost = n / 2 - surviving(c, "a", n / 2..n);
+    eprintln!("{hot_lost} {hot} keys evicted, {cold_lost} {cold} ones");
+    assert!(cold_lost > 50, "only {cold_lost} {cold} keys evicted");
     assert!(
         hot_lost * 5 <= cold_lost,
-        "{hot_lost} frequently read keys evicted vs {cold_lost} rarely read ones"
+        "{hot_lost} {hot} keys evicted vs {cold_lost} {cold} ones"
     );
 }
 
