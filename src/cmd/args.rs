@@ -51,3 +51,21 @@ pub fn db_index(arg: &[u8], databases: i64) -> Result<usize, Error> {
     }
     Ok(v as usize)
 }
+
+/// Clamps a start/end index pair (negative counts from the end) to a sequence of `len`
+/// elements, as LRANGE, LTRIM and the sorted-set rank commands do; `None` for an empty range.
+pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { len + start } else { start };
+    let mut end = if end < 0 { len + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len {
+        return None;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    Some((start as usize, end as usize))
+}

@@ -7,7 +7,7 @@
 //! `rpush`, `lpop`, `rpop`, `linsert`, `lset`, `lrem`, `ltrim`, and `del` when a list is
 //! emptied: Redis never keeps an empty list).
 
-use super::args::{self, is};
+use super::args::{self, clamp_range, is};
 use super::error::{self, Error};
 use super::{meta, CmdResult, Command, Ctx};
 use crate::blocking::{self, BlockOp};
@@ -284,23 +284,6 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         _ => ctx.out().null(),
     }
     Ok(())
-}
-
-/// Clamps LRANGE/LTRIM-style indexes to `len`; `None` for an empty range.
-fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let mut start = if start < 0 { len + start } else { start };
-    let mut end = if end < 0 { len + end } else { end };
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= len {
-        return None;
-    }
-    if end >= len {
-        end = len - 1;
-    }
-    Some((start as usize, end as usize))
 }
 
 /// LRANGE key start stop

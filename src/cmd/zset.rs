@@ -11,7 +11,7 @@
 
 mod setops;
 
-use super::args::{self, is};
+use super::args::{self, clamp_range, is};
 use super::error::{self, Error};
 use super::{meta, CmdResult, Command, Ctx};
 use crate::notify::Class;
@@ -264,7 +264,7 @@ fn zremrange_generic(ctx: &mut Ctx, key: &[u8], range: RemRange<'_>, event: &str
         return Ok(());
     };
     let deleted = match range {
-        RemRange::Rank(start, end) => match sanitize_rank(start, end, z.len()) {
+        RemRange::Rank(start, end) => match clamp_range(start, end, z.len()) {
             Some((s, e)) => z.delete_range_by_rank(s, e),
             None => 0,
         },
@@ -281,28 +281,6 @@ fn zremrange_generic(ctx: &mut Ctx, key: &[u8], range: RemRange<'_>, event: &str
     }
     ctx.out().int(deleted as i64);
     Ok(())
-}
-
-/// Redis's index sanitizing for rank ranges: negative indexes from the end, clipped; `None`
-/// when the range is empty.
-fn sanitize_rank(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize)> {
-    let llen = len as i64;
-    if start < 0 {
-        start += llen;
-    }
-    if end < 0 {
-        end += llen;
-    }
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= llen {
-        return None;
-    }
-    if end >= llen {
-        end = llen - 1;
-    }
-    Some((start as usize, end as usize))
 }
 
 /// ZREMRANGEBYRANK key start stop
@@ -488,7 +466,7 @@ fn walk_range(z: &ZSet, req: &RangeReq<'_>, mut f: impl FnMut(LpEntry<'_>, f64))
     let len = z.len();
     match &req.spec {
         Spec::Rank(start, end) => {
-            let Some((s, e)) = sanitize_rank(*start, *end, len) else {
+            let Some((s, e)) = clamp_range(*start, *end, len) else {
                 return 0;
             };
             let n = e - s + 1;
@@ -1143,13 +1121,13 @@ mod tests {
 
     #[test]
     fn rank_ranges_are_sanitized_like_redis() {
-        assert_eq!(sanitize_rank(0, -1, 5), Some((0, 4)));
-        assert_eq!(sanitize_rank(-100, 100, 5), Some((0, 4)));
-        assert_eq!(sanitize_rank(3, 1, 5), None);
-        assert_eq!(sanitize_rank(5, 9, 5), None);
-        assert_eq!(sanitize_rank(-2, -1, 5), Some((3, 4)));
-        assert_eq!(sanitize_rank(0, -6, 5), None);
-        assert_eq!(sanitize_rank(0, 0, 0), None);
+        assert_eq!(clamp_range(0, -1, 5), Some((0, 4)));
+        assert_eq!(clamp_range(-100, 100, 5), Some((0, 4)));
+        assert_eq!(clamp_range(3, 1, 5), None);
+        assert_eq!(clamp_range(5, 9, 5), None);
+        assert_eq!(clamp_range(-2, -1, 5), Some((3, 4)));
+        assert_eq!(clamp_range(0, -6, 5), None);
+        assert_eq!(clamp_range(0, 0, 0), None);
     }
 
     #[test]
