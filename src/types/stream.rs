@@ -344,7 +344,16 @@ impl Stream {
         let mut flags = 0i64;
         let master = match tail {
             None => {
-                let mut lp = Listpack::new();
+                // A stream growing past a full node will most likely fill the next one too:
+                // size it like the previous tail up front rather than reallocating it through
+                // every allocation class on the way (which leaves freed holes behind).
+                let mut lp = self
+                    .nodes
+                    .values()
+                    .next_back()
+                    .map_or_else(Listpack::new, |prev| {
+                        Listpack::with_capacity(prev.bytes_len())
+                    });
                 lp.push_int(1);
                 lp.push_int(0);
                 lp.push_int(fields.len() as i64);
