@@ -153,41 +153,14 @@ fn sort_keys(argv: &[&[u8]]) -> Vec<(usize, Vec<String>)> {
     keys
 }
 
-/// C `atoi`: leading spaces, a sign, digits up to the first other byte; `strtol`'s clamping
-/// then the cast to `int`.
-fn atoi(a: &[u8]) -> i32 {
-    let mut i = 0;
-    while i < a.len() && matches!(a[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    let neg = match a.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut v: i128 = 0;
-    while let Some(d) = a.get(i).filter(|c| c.is_ascii_digit()) {
-        v = (v * 10 + i128::from(d - b'0')).min(1 << 64);
-        i += 1;
-    }
-    let v = if neg { -v } else { v };
-    let v = v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-    v as i32
-}
-
 /// The getkeys procedure (`genericGetKeys`) of the commands with a key count, which Redis
 /// falls back to when the key-spec walk is invalid (a count that is not a non-negative
 /// integer, or keys out of bounds): it reads the count with `atoi` and gives the keys no
 /// flags. `None` for commands without one.
 fn numkeys_fallback(name: &str, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<String>)>> {
     let (store, count, first) = generic_offsets(name)?;
-    let num = atoi(argv.get(count)?) as i64;
+    // C `atoi`: `strtol` then the cast to `int`.
+    let num = i64::from(crate::util::num::c_strtol(argv.get(count)?) as i32);
     if num < 1 || num > (argv.len() as i64 - first as i64) {
         return Some(Vec::new());
     }

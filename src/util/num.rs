@@ -520,6 +520,34 @@ pub fn parse_memory(s: &[u8]) -> Option<i64> {
     parse_memory_u64(s).map(|v| v as i64)
 }
 
+/// C's `strtol(s, NULL, 10)`: optional leading whitespace and sign, then decimal digits up to
+/// the first other byte; out-of-range values clamp to `i64::MIN`/`i64::MAX`; 0 without digits.
+/// (`atoi` is this cast to `int`.)
+pub fn c_strtol(s: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut v: i128 = 0;
+    while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
+        v = (v * 10 + i128::from(d - b'0')).min(1 << 64);
+        i += 1;
+    }
+    let v = if neg { -v } else { v };
+    v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +564,17 @@ mod tests {
         let n =
             unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr().cast(), v) };
         String::from_utf8(buf[..n as usize].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn c_strtol_reads_like_c() {
+        assert_eq!(c_strtol(b"  -42abc"), -42);
+        assert_eq!(c_strtol(b"+7"), 7);
+        assert_eq!(c_strtol(b"x1"), 0);
+        assert_eq!(c_strtol(b"99999999999999999999"), i64::MAX);
+        assert_eq!(c_strtol(b"-99999999999999999999"), i64::MIN);
+        // atoi's cast to int keeps the low 32 bits.
+        assert_eq!(c_strtol(b"4294967297") as i32, 1);
     }
 
     #[test]

@@ -710,7 +710,7 @@ impl<R: Read> RdbReader<R> {
                 "Wrong signature trying to load DB from file",
             ));
         }
-        let ver = c_atoi(&hdr[5..]);
+        let ver = crate::util::num::c_strtol(&hdr[5..]);
         if ver < 1 || ver > RDB_MAX_LOAD_VERSION as i64 {
             return Err(RdbError::new(
                 5,
@@ -743,35 +743,6 @@ impl<R: Read> RdbReader<R> {
             Some(_) => Ok(true),
             None => Ok(false),
         }
-    }
-}
-
-/// C's `atoi`: optional leading whitespace and sign, then digits; stops at the first non-digit.
-fn c_atoi(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut v: i64 = 0;
-    while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
-        v = v.saturating_mul(10).saturating_add((d - b'0') as i64);
-        i += 1;
-    }
-    if neg {
-        -v
-    } else {
-        v
     }
 }
 
