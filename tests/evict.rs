@@ -224,7 +224,11 @@ fn lru_evicts_idle_keys_first() {
     for chunk in reads.chunks(100) {
         c.pipeline(chunk);
     }
-    assert_hot_half_kept(&mut c, n, "recently read", "idle");
+    assert_evicted_first(
+        &mut c,
+        ("a", 0..n / 2, "recently read"),
+        ("a", n / 2..n, "idle"),
+    );
 }
 
 /// allkeys-lfu evicts keys read rarely rather than keys read often (decay disabled so that a
@@ -246,24 +250,34 @@ fn lfu_evicts_rarely_read_keys_first() {
     let f = parse_reply(&c.cmd(&["OBJECT", "FREQ", "a:0"])).as_int();
     assert!(f.is_some_and(|f| f >= 6), "{f:?}");
     assert_eq!(c.cmd(&["OBJECT", "FREQ", &key("a", n - 1)]), b":5\r\n");
-    assert_hot_half_kept(&mut c, n, "frequently read", "rarely read");
-}
-
-/// Lowers maxmemory, writes 800 more keys, and checks that eviction took keys from the cold
-/// half `a:n/2..n` (more than 50) rather than from the hot half `a:0..n/2` (5x fewer).
-fn assert_hot_half_kept(c: &mut RawConn, n: usize, hot: &str, cold: &str) {
-    let max = limit_at(c, 300_000);
-    fill(c, "b", 800, None);
-    assert_settled(c, max);
-    let hot_lost = n / 2 - surviving(c, "a", 0..n / 2);
-    let cold_lost = n / 2 - surviving(c, "a", n / 2..n);
-    eprintln!("{hot_lost} {hot} keys evicted, {cold_lost} {cold} ones");
-    assert!(cold_lost > 50, "only {cold_lost} {cold} keys evicted");
-    assert!(
-        hot_lost * 5 <= cold_lost,
-        "{hot_lost} {hot} keys evicted vs {cold_lost} {cold} ones"
+    assert_evicted_first(
+        &mut c,
+        ("a", 0..n / 2, "frequently read"),
+        ("a", n / 2..n, "rarely read"),
     );
 }
+
+/// Lowers maxmemory, writes 800 more keys without a TTL (`p:*`), and checks that eviction
+/// took its keys from `victims` (more than 50) rather than from `spared` (5x fewer). Each
+/// group is (key prefix, index range, description).
+fn assert_evicted_first(c: &mut RawConn, spared: Group, victims: Group) {
+    let max = limit_at(c, 300_000);
+    fill(c, "p", 800, None);
+    assert_settled(c, max);
+    let lost = |c: &mut RawConn, (prefix, range, _): &Group| {
+        range.len() - surviving(c, prefix, range.clone())
+    };
+    let (spared_lost, victims_lost) = (lost(c, &spared), lost(c, &victims));
+    let (s, v) = (spared.2, victims.2);
+    eprintln!("{spared_lost} {s} keys evicted, {victims_lost} {v} ones");
+    assert!(victims_lost > 50, "only {victims_lost} {v} keys evicted");
+    assert!(
+        spared_lost * 5 <= victims_lost,
+        "{spared_lost} {s} keys evicted vs {victims_lost} {v} ones"
+    );
+}
+
+type Group = (&'static str, std::ops::Range<usize>, &'static str);
 
 /// volatile-ttl evicts the keys that expire soonest; keys without a TTL are never evicted.
 #[test]
@@ -273,17 +287,11 @@ fn volatile_ttl_evicts_shortest_ttls_first() {
     let n = 1000;
     fill(&mut c, "short", n, Some(5_000));
     fill(&mut c, "long", n, Some(500_000));
-    let max = limit_at(&mut c, 300_000);
-    fill(&mut c, "p", 800, None);
-    assert_settled(&mut c, max);
-    assert_eq!(surviving(&mut c, "p", 0..800), 800);
-    let short_lost = n - surviving(&mut c, "short", 0..n);
-    let long_lost = n - surviving(&mut c, "long", 0..n);
-    eprintln!("TTL: {short_lost} short-TTL keys evicted, {long_lost} long-TTL ones");
-    assert!(short_lost > 50, "only {short_lost} short-TTL keys evicted");
-    assert!(
-        long_lost * 5 <= short_lost,
-        "{long_lost} long-TTL keys evicted vs {short_lost} short-TTL ones"
+    // Keys without a TTL (`p:*`) are never candidates.
+    assert_evicted_first(
+        &mut c,
+        ("long", 0..n, "long-TTL"),
+        ("short", 0..n, "short-TTL"),
     );
 }
 
