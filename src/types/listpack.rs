@@ -453,6 +453,11 @@ impl Listpack {
         lp
     }
 
+    /// Gives back the room reserved beyond the blob (`lpShrinkToFit`).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+
     /// Takes ownership of a blob (e.g. from an RDB file) after Redis's deep integrity check.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, LpError> {
         validate(&bytes)?;

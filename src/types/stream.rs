@@ -12,7 +12,7 @@
 //! group PEL and per-consumer PELs.
 
 use super::listpack::{Listpack, LpEntry};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A stream entry ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -249,10 +249,162 @@ pub enum Trim {
     MinId(StreamId),
 }
 
+/// The nodes of a stream keyed by master ID, in ID order: what Redis keeps in the stream's rax.
+///
+/// A sorted deque of `(master, node)` rather than a `BTreeMap`: streams grow at the back and
+/// are trimmed from the front, both O(1) here, and lookups are binary searches. In memory it
+/// costs the 40 bytes of each pair (the deque's spare capacity is untouched, so not resident),
+/// where a B-tree filled in order leaves its leaves about half empty, about 100 bytes per node;
+/// a node holds up to 100 entries of a few bytes each, so the index is a sizeable part of a
+/// stream's memory. Removing a node in the middle (XDEL emptying it) shifts the shorter side.
+#[derive(Debug, Clone, Default)]
+pub struct NodeIndex {
+    nodes: VecDeque<(StreamId, Listpack)>,
+}
+
+type NodeRef<'a> = (&'a StreamId, &'a Listpack);
+
+fn node_ref((id, lp): &(StreamId, Listpack)) -> NodeRef<'_> {
+    (id, lp)
+}
+
+impl NodeIndex {
+    pub fn new() -> Self {
+        NodeIndex::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The nodes in master ID order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = NodeRef<'_>> + ExactSizeIterator {
+        self.nodes.iter().map(node_ref)
+    }
+
+    /// The master IDs in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &StreamId> + ExactSizeIterator {
+        self.nodes.iter().map(|(id, _)| id)
+    }
+
+    pub fn first(&self) -> Option<NodeRef<'_>> {
+        self.nodes.front().map(node_ref)
+    }
+
+    pub fn last(&self) -> Option<NodeRef<'_>> {
+        self.nodes.back().map(node_ref)
+    }
+
+    pub fn last_mut(&mut self) -> Option<&mut Listpack> {
+        self.nodes.back_mut().map(|(_, lp)| lp)
+    }
+
+    /// Index of the first node whose master is greater than `id`.
+    fn upper(&self, id: StreamId) -> usize {
+        self.nodes.partition_point(|(m, _)| *m <= id)
+    }
+
+    /// The node that would hold `id`: the last one whose master is `<= id`.
+    pub fn floor(&self, id: StreamId) -> Option<NodeRef<'_>> {
+        let i = self.upper(id).checked_sub(1)?;
+        self.nodes.get(i).map(node_ref)
+    }
+
+    /// The nodes that may hold entries in `start..=end`: the one holding `start` (whose
+    /// master may be below it), then every node whose master is at most `end`.
+    pub fn range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+    ) -> impl DoubleEndedIterator<Item = NodeRef<'_>> {
+        let lo = self.upper(start).saturating_sub(1);
+        let hi = self.upper(end).max(lo);
+        self.nodes.range(lo..hi).map(node_ref)
+    }
+
+    pub fn get(&self, master: StreamId) -> Option<&Listpack> {
+        self.find(master).map(|i| &self.nodes[i].1)
+    }
+
+    pub fn get_mut(&mut self, master: StreamId) -> Option<&mut Listpack> {
+        self.find(master).map(|i| &mut self.nodes[i].1)
+    }
+
+    fn find(&self, master: StreamId) -> Option<usize> {
+        let i = self.upper(master).checked_sub(1)?;
+        (self.nodes[i].0 == master).then_some(i)
+    }
+
+    /// Adds a node (at the back when its master is the greatest, as appends do); an existing
+    /// node with the same master is replaced and returned.
+    pub fn insert(&mut self, master: StreamId, lp: Listpack) -> Option<Listpack> {
+        if self.nodes.back().is_none_or(|(m, _)| *m < master) {
+            self.nodes.push_back((master, lp));
+            return None;
+        }
+        if let Some(i) = self.find(master) {
+            return Some(std::mem::replace(&mut self.nodes[i].1, lp));
+        }
+        let i = self.upper(master);
+        self.nodes.insert(i, (master, lp));
+        None
+    }
+
+    /// Removes the node with this master: O(1) at either end.
+    pub fn remove(&mut self, master: StreamId) -> Option<Listpack> {
+        let i = self.find(master)?;
+        let (_, lp) = self.nodes.remove(i)?;
+        self.shrink();
+        Some(lp)
+    }
+
+    /// Removes the first node.
+    pub fn pop_first(&mut self) -> Option<(StreamId, Listpack)> {
+        let n = self.nodes.pop_front();
+        self.shrink();
+        n
+    }
+
+    /// Keeps the nodes for which `f` is true.
+    pub fn retain(&mut self, mut f: impl FnMut(&StreamId, &mut Listpack) -> bool) {
+        self.nodes.retain_mut(|(id, lp)| f(id, lp));
+        self.shrink();
+    }
+
+    /// Gives back the room of a stream trimmed to a quarter of its peak.
+    fn shrink(&mut self) {
+        let (len, cap) = (self.nodes.len(), self.nodes.capacity());
+        if cap > 64 && len < cap / 4 {
+            self.nodes.shrink_to(len * 2);
+        }
+    }
+
+    /// Heap bytes of the index itself (not of the nodes).
+    pub fn index_heap_size(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<(StreamId, Listpack)>()
+    }
+}
+
+impl<'a> IntoIterator for &'a NodeIndex {
+    type Item = NodeRef<'a>;
+    type IntoIter = std::iter::Map<
+        std::collections::vec_deque::Iter<'a, (StreamId, Listpack)>,
+        fn(&'a (StreamId, Listpack)) -> NodeRef<'a>,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.nodes.iter().map(node_ref)
+    }
+}
+
 /// A stream value.
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
-    pub nodes: BTreeMap<StreamId, Listpack>,
+    pub nodes: NodeIndex,
     pub length: u64,
     pub last_id: StreamId,
     pub first_id: StreamId,
@@ -276,7 +428,12 @@ impl Stream {
 
     /// Approximate heap bytes, for `MEMORY USAGE`.
     pub fn heap_size(&self) -> usize {
-        let nodes: usize = self.nodes.values().map(|lp| lp.bytes_len() + 48).sum();
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .map(|(_, lp)| super::list::malloc_size(lp.bytes_len()))
+            .sum::<usize>()
+            + self.nodes.index_heap_size();
         let groups: usize = self
             .groups
             .iter()
@@ -329,7 +486,7 @@ impl Stream {
         };
         // Can the tail node take it?
         let mut tail: Option<StreamId> = None;
-        if let Some((&master, lp)) = self.nodes.iter().next_back() {
+        if let Some((&master, lp)) = self.nodes.last() {
             let mut full = lp.bytes_len() + totlen >= max_bytes;
             if !full && node_max_entries > 0 {
                 let (count, deleted) = node_counts(lp);
@@ -347,13 +504,14 @@ impl Stream {
                 // A stream growing past a full node will most likely fill the next one too:
                 // size it like the previous tail up front rather than reallocating it through
                 // every allocation class on the way (which leaves freed holes behind).
-                let mut lp = self
-                    .nodes
-                    .values()
-                    .next_back()
-                    .map_or_else(Listpack::new, |prev| {
+                let mut lp = match self.nodes.last_mut() {
+                    Some(prev) => {
+                        // Closing the previous tail: give back its spare room (`lpShrinkToFit`).
+                        prev.shrink_to_fit();
                         Listpack::with_capacity(prev.bytes_len())
-                    });
+                    }
+                    None => Listpack::new(),
+                };
                 lp.push_int(1);
                 lp.push_int(0);
                 lp.push_int(fields.len() as i64);
@@ -366,7 +524,7 @@ impl Stream {
                 id
             }
             Some(master) => {
-                let lp = self.nodes.get_mut(&master).expect("tail exists");
+                let lp = self.nodes.last_mut().expect("tail exists");
                 let p = lp.first().expect("master entry");
                 let count = int_at(lp, p);
                 lp.replace_entry(p, LpEntry::Int(count + 1));
@@ -392,7 +550,7 @@ impl Stream {
                 master
             }
         };
-        let lp = self.nodes.get_mut(&master).expect("node exists");
+        let lp = self.nodes.last_mut().expect("node exists");
         lp.push_int(flags);
         lp.push_int(id.ms.wrapping_sub(master.ms) as i64);
         lp.push_int(id.seq.wrapping_sub(master.seq) as i64);
@@ -432,14 +590,7 @@ impl Stream {
         if start > end {
             return out;
         }
-        // The node holding `start` may begin before it.
-        let first_master = self
-            .nodes
-            .range(..=start)
-            .next_back()
-            .map(|(k, _)| *k)
-            .unwrap_or(start);
-        let nodes = self.nodes.range(first_master..=end);
+        let nodes = self.nodes.range(start, end);
         let mut push = |e: RawEntry| -> bool {
             if e.flags & FLAG_DELETED == 0 && e.id >= start && e.id <= end {
                 out.push((e.id, e.fields));
@@ -491,10 +642,10 @@ impl Stream {
 
     /// Marks entry `id` deleted (`streamDeleteItem`); true if it was live.
     pub fn delete(&mut self, id: StreamId) -> bool {
-        let Some((&master, _)) = self.nodes.range(..=id).next_back() else {
+        let Some((&master, _)) = self.nodes.floor(id) else {
             return false;
         };
-        let lp = self.nodes.get_mut(&master).expect("found above");
+        let lp = self.nodes.get_mut(master).expect("found above");
         let Some(e) = decode_node(master, lp)
             .into_iter()
             .find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
@@ -504,7 +655,7 @@ impl Stream {
         let p = lp.first().expect("master entry");
         let count = int_at(lp, p);
         if count == 1 {
-            self.nodes.remove(&master);
+            self.nodes.remove(master);
         } else {
             lp.replace_entry(e.flags_pos, LpEntry::Int(e.flags | FLAG_DELETED));
             let p = lp.first().expect("master entry");
@@ -545,14 +696,13 @@ impl Stream {
             }
         }
         let mut deleted: i64 = 0;
-        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for master in masters {
+        // Always the first node: each one is removed whole or is where trimming stops.
+        while let Some((&master, lp)) = self.nodes.first() {
             if let Trim::MaxLen(max) = trim {
                 if self.length as i64 <= max {
                     break;
                 }
             }
-            let lp = &self.nodes[&master];
             let (entries, _) = node_counts(lp);
             if limit != 0 && deleted + entries > limit {
                 break;
@@ -563,7 +713,7 @@ impl Stream {
                 Trim::MinId(min) => raw.last().map(|e| e.id < min).unwrap_or(true),
             };
             if remove_node {
-                self.nodes.remove(&master);
+                self.nodes.pop_first();
                 self.length -= entries as u64;
                 deleted += entries;
                 continue;
@@ -571,7 +721,7 @@ impl Stream {
             if approx {
                 break;
             }
-            let lp = self.nodes.get_mut(&master).expect("present");
+            let lp = self.nodes.get_mut(master).expect("present");
             let mut from_lp = 0i64;
             for e in &raw {
                 let stop = match trim {
@@ -726,6 +876,78 @@ mod tests {
         assert_eq!(s.first_id, StreamId::new(131, 0));
         assert_eq!(s.trim(Trim::MinId(StreamId::new(200, 0)), false, 0), 69);
         assert_eq!(s.edge(true).unwrap().0, StreamId::new(200, 0));
+    }
+
+    #[test]
+    fn node_index_keeps_order_and_finds_nodes() {
+        let id = |ms| StreamId::new(ms, 0);
+        let lp = |n: i64| {
+            let mut lp = Listpack::new();
+            lp.push_int(n);
+            lp
+        };
+        let masters = |ix: &NodeIndex| ix.keys().map(|k| k.ms).collect::<Vec<_>>();
+        let mut ix = NodeIndex::new();
+        for ms in [10, 20, 30, 40, 50] {
+            assert!(ix.insert(id(ms), lp(ms as i64)).is_none());
+        }
+        // Out of order (as a hand-made RDB may list them) and a replaced master.
+        assert!(ix.insert(id(25), lp(25)).is_none());
+        assert!(ix.insert(id(5), lp(5)).is_none());
+        assert_eq!(ix.insert(id(30), lp(31)), Some(lp(30)));
+        assert_eq!(masters(&ix), vec![5, 10, 20, 25, 30, 40, 50]);
+        assert_eq!(ix.len(), 7);
+        assert_eq!(ix.get(id(30)), Some(&lp(31)));
+        assert_eq!(ix.get(id(31)), None);
+        // The node holding an ID is the last one whose master is not above it.
+        assert_eq!(ix.floor(id(29)).map(|(m, _)| m.ms), Some(25));
+        assert_eq!(ix.floor(id(30)).map(|(m, _)| m.ms), Some(30));
+        assert_eq!(ix.floor(id(4)), None);
+        assert_eq!(ix.floor(StreamId::MAX).map(|(m, _)| m.ms), Some(50));
+        let range = |a, b| {
+            ix.range(id(a), id(b))
+                .map(|(m, _)| m.ms)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(range(22, 40), vec![20, 25, 30, 40]);
+        assert_eq!(range(20, 20), vec![20]);
+        assert_eq!(range(0, 7), vec![5]);
+        assert_eq!(range(0, 4), Vec::<u64>::new());
+        assert_eq!(range(60, 70), vec![50]);
+        let rev: Vec<u64> = ix.range(id(22), id(40)).rev().map(|(m, _)| m.ms).collect();
+        assert_eq!(rev, vec![40, 30, 25, 20]);
+        // Removal at the front, the back and in the middle.
+        assert_eq!(ix.pop_first().map(|(m, _)| m.ms), Some(5));
+        assert_eq!(ix.remove(id(50)), Some(lp(50)));
+        assert_eq!(ix.remove(id(25)), Some(lp(25)));
+        assert_eq!(ix.remove(id(25)), None);
+        assert_eq!(masters(&ix), vec![10, 20, 30, 40]);
+        assert_eq!(ix.first().map(|(m, _)| m.ms), Some(10));
+        assert_eq!(ix.last().map(|(m, _)| m.ms), Some(40));
+        ix.last_mut().unwrap().push_int(7);
+        assert_eq!(ix.get(id(40)).unwrap().len(), 2);
+        ix.retain(|m, _| m.ms != 20);
+        assert_eq!(masters(&ix), vec![10, 30, 40]);
+        while ix.pop_first().is_some() {}
+        assert!(ix.is_empty() && ix.first().is_none() && ix.floor(StreamId::MAX).is_none());
+    }
+
+    #[test]
+    fn node_index_gives_back_room_when_trimmed() {
+        let mut ix = NodeIndex::new();
+        for ms in 0..1000 {
+            ix.insert(StreamId::new(ms, 0), Listpack::new());
+        }
+        let peak = ix.index_heap_size();
+        while ix.len() > 10 {
+            ix.pop_first();
+        }
+        assert!(
+            ix.index_heap_size() < peak / 8,
+            "{} of {peak}",
+            ix.index_heap_size()
+        );
+        assert_eq!(ix.first().map(|(m, _)| m.ms), Some(990));
     }
 
     #[test]

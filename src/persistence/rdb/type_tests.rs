@@ -276,7 +276,12 @@ fn stream_record_layout() {
         },
     );
     s.groups.insert(b"g".to_vec(), g);
-    let node = s.nodes[&StreamId::new(5, 1)].as_bytes().to_vec();
+    let node = s
+        .nodes
+        .get(StreamId::new(5, 1))
+        .unwrap()
+        .as_bytes()
+        .to_vec();
     let want = with_writer(|w| {
         w.write_u8(RDB_TYPE_STREAM_LISTPACKS_2).unwrap();
         w.write_len(1).unwrap();
