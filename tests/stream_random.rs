@@ -220,6 +220,23 @@ fn streams_random_commands_match_redis() {
     }
 }
 
+/// The same with nodes of at most 3 entries (or 60 bytes): streams of many nodes, so that
+/// nodes are closed, read, changed, emptied and trimmed away in every position.
+#[test]
+fn streams_of_small_nodes_random_commands_match_redis() {
+    let mut rng = SeedRng::from_env();
+    let mut p = DiffPair::new();
+    p.check(&["CONFIG", "SET", "stream-node-max-entries", "3"]);
+    p.check(&["CONFIG", "SET", "stream-node-max-bytes", "60"]);
+    p.check(&["SET", "str", "x"]);
+    p.run_random(&mut rng, &stream_generators(), 1500);
+    for k in ["x0", "x1", "x2"] {
+        p.check(&["XRANGE", k, "-", "+"]);
+        p.check(&["XREVRANGE", k, "+", "-"]);
+        p.check(&["XINFO", "STREAM", k]);
+    }
+}
+
 fn bit_generators() -> Vec<Generator> {
     let key = |rng: &mut SeedRng| *rng.pick(&["b0", "b1", "b2", "h0", "h1"]);
     vec![

@@ -453,6 +453,13 @@ impl Listpack {
         lp
     }
 
+    /// Takes back the bytes of a listpack this process built (its [`Listpack::as_bytes`],
+    /// kept elsewhere meanwhile), without checking them again.
+    pub fn from_trusted(bytes: Vec<u8>) -> Self {
+        debug_assert!(validate(&bytes).is_ok(), "not a listpack");
+        Listpack(bytes)
+    }
+
     /// Gives back the room reserved beyond the blob (`lpShrinkToFit`).
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();

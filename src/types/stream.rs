@@ -1,6 +1,7 @@
 //! The stream type, laid out as Redis lays it out (`t_stream.c`): an ordered map from each
 //! node's master ID to a listpack of up to `stream-node-max-entries` entries /
-//! `stream-node-max-bytes` bytes, in Redis's exact node format. Node boundaries, approximate
+//! `stream-node-max-bytes` bytes, in Redis's exact node format (the map is [`NodeIndex`],
+//! which packs closed nodes together: see `stream/nodes.rs`). Node boundaries, approximate
 //! trimming (`MAXLEN ~`) and the RDB encoding (the node listpacks themselves) therefore match
 //! Redis, and memory per entry is the same delta-encoded few bytes.
 //!
@@ -12,7 +13,10 @@
 //! group PEL and per-consumer PELs.
 
 use super::listpack::{Listpack, LpEntry};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
+
+mod nodes;
+pub use nodes::NodeIndex;
 
 /// A stream entry ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -249,158 +253,6 @@ pub enum Trim {
     MinId(StreamId),
 }
 
-/// The nodes of a stream keyed by master ID, in ID order: what Redis keeps in the stream's rax.
-///
-/// A sorted deque of `(master, node)` rather than a `BTreeMap`: streams grow at the back and
-/// are trimmed from the front, both O(1) here, and lookups are binary searches. In memory it
-/// costs the 40 bytes of each pair (the deque's spare capacity is untouched, so not resident),
-/// where a B-tree filled in order leaves its leaves about half empty, about 100 bytes per node;
-/// a node holds up to 100 entries of a few bytes each, so the index is a sizeable part of a
-/// stream's memory. Removing a node in the middle (XDEL emptying it) shifts the shorter side.
-#[derive(Debug, Clone, Default)]
-pub struct NodeIndex {
-    nodes: VecDeque<(StreamId, Listpack)>,
-}
-
-type NodeRef<'a> = (&'a StreamId, &'a Listpack);
-
-fn node_ref((id, lp): &(StreamId, Listpack)) -> NodeRef<'_> {
-    (id, lp)
-}
-
-impl NodeIndex {
-    pub fn new() -> Self {
-        NodeIndex::default()
-    }
-
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    /// The nodes in master ID order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = NodeRef<'_>> + ExactSizeIterator {
-        self.nodes.iter().map(node_ref)
-    }
-
-    /// The master IDs in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &StreamId> + ExactSizeIterator {
-        self.nodes.iter().map(|(id, _)| id)
-    }
-
-    pub fn first(&self) -> Option<NodeRef<'_>> {
-        self.nodes.front().map(node_ref)
-    }
-
-    pub fn last(&self) -> Option<NodeRef<'_>> {
-        self.nodes.back().map(node_ref)
-    }
-
-    pub fn last_mut(&mut self) -> Option<&mut Listpack> {
-        self.nodes.back_mut().map(|(_, lp)| lp)
-    }
-
-    /// Index of the first node whose master is greater than `id`.
-    fn upper(&self, id: StreamId) -> usize {
-        self.nodes.partition_point(|(m, _)| *m <= id)
-    }
-
-    /// The node that would hold `id`: the last one whose master is `<= id`.
-    pub fn floor(&self, id: StreamId) -> Option<NodeRef<'_>> {
-        let i = self.upper(id).checked_sub(1)?;
-        self.nodes.get(i).map(node_ref)
-    }
-
-    /// The nodes that may hold entries in `start..=end`: the one holding `start` (whose
-    /// master may be below it), then every node whose master is at most `end`.
-    pub fn range(
-        &self,
-        start: StreamId,
-        end: StreamId,
-    ) -> impl DoubleEndedIterator<Item = NodeRef<'_>> {
-        let lo = self.upper(start).saturating_sub(1);
-        let hi = self.upper(end).max(lo);
-        self.nodes.range(lo..hi).map(node_ref)
-    }
-
-    pub fn get(&self, master: StreamId) -> Option<&Listpack> {
-        self.find(master).map(|i| &self.nodes[i].1)
-    }
-
-    pub fn get_mut(&mut self, master: StreamId) -> Option<&mut Listpack> {
-        self.find(master).map(|i| &mut self.nodes[i].1)
-    }
-
-    fn find(&self, master: StreamId) -> Option<usize> {
-        let i = self.upper(master).checked_sub(1)?;
-        (self.nodes[i].0 == master).then_some(i)
-    }
-
-    /// Adds a node (at the back when its master is the greatest, as appends do); an existing
-    /// node with the same master is replaced and returned.
-    pub fn insert(&mut self, master: StreamId, lp: Listpack) -> Option<Listpack> {
-        if self.nodes.back().is_none_or(|(m, _)| *m < master) {
-            self.nodes.push_back((master, lp));
-            return None;
-        }
-        if let Some(i) = self.find(master) {
-            return Some(std::mem::replace(&mut self.nodes[i].1, lp));
-        }
-        let i = self.upper(master);
-        self.nodes.insert(i, (master, lp));
-        None
-    }
-
-    /// Removes the node with this master: O(1) at either end.
-    pub fn remove(&mut self, master: StreamId) -> Option<Listpack> {
-        let i = self.find(master)?;
-        let (_, lp) = self.nodes.remove(i)?;
-        self.shrink();
-        Some(lp)
-    }
-
-    /// Removes the first node.
-    pub fn pop_first(&mut self) -> Option<(StreamId, Listpack)> {
-        let n = self.nodes.pop_front();
-        self.shrink();
-        n
-    }
-
-    /// Keeps the nodes for which `f` is true.
-    pub fn retain(&mut self, mut f: impl FnMut(&StreamId, &mut Listpack) -> bool) {
-        self.nodes.retain_mut(|(id, lp)| f(id, lp));
-        self.shrink();
-    }
-
-    /// Gives back the room of a stream trimmed to a quarter of its peak.
-    fn shrink(&mut self) {
-        let (len, cap) = (self.nodes.len(), self.nodes.capacity());
-        if cap > 64 && len < cap / 4 {
-            self.nodes.shrink_to(len * 2);
-        }
-    }
-
-    /// Heap bytes of the index itself (not of the nodes).
-    pub fn index_heap_size(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<(StreamId, Listpack)>()
-    }
-}
-
-impl<'a> IntoIterator for &'a NodeIndex {
-    type Item = NodeRef<'a>;
-    type IntoIter = std::iter::Map<
-        std::collections::vec_deque::Iter<'a, (StreamId, Listpack)>,
-        fn(&'a (StreamId, Listpack)) -> NodeRef<'a>,
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.nodes.iter().map(node_ref)
-    }
-}
-
 /// A stream value.
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
@@ -428,12 +280,7 @@ impl Stream {
 
     /// Approximate heap bytes, for `MEMORY USAGE`.
     pub fn heap_size(&self) -> usize {
-        let nodes: usize = self
-            .nodes
-            .iter()
-            .map(|(_, lp)| super::list::malloc_size(lp.bytes_len()))
-            .sum::<usize>()
-            + self.nodes.index_heap_size();
+        let nodes = self.nodes.heap_size();
         let groups: usize = self
             .groups
             .iter()
@@ -486,10 +333,10 @@ impl Stream {
         };
         // Can the tail node take it?
         let mut tail: Option<StreamId> = None;
-        if let Some((&master, lp)) = self.nodes.last() {
+        if let Some((master, lp)) = self.nodes.last() {
             let mut full = lp.bytes_len() + totlen >= max_bytes;
             if !full && node_max_entries > 0 {
-                let (count, deleted) = node_counts(lp);
+                let (count, deleted) = node_counts(&lp);
                 if (count + deleted) as usize >= node_max_entries {
                     full = true;
                 }
@@ -504,14 +351,10 @@ impl Stream {
                 // A stream growing past a full node will most likely fill the next one too:
                 // size it like the previous tail up front rather than reallocating it through
                 // every allocation class on the way (which leaves freed holes behind).
-                let mut lp = match self.nodes.last_mut() {
-                    Some(prev) => {
-                        // Closing the previous tail: give back its spare room (`lpShrinkToFit`).
-                        prev.shrink_to_fit();
-                        Listpack::with_capacity(prev.bytes_len())
-                    }
-                    None => Listpack::new(),
-                };
+                // (Inserting it closes the previous tail: see `NodeIndex::insert`.)
+                let mut lp = self.nodes.last().map_or_else(Listpack::new, |(_, prev)| {
+                    Listpack::with_capacity(prev.bytes_len())
+                });
                 lp.push_int(1);
                 lp.push_int(0);
                 lp.push_int(fields.len() as i64);
@@ -602,7 +445,7 @@ impl Stream {
         };
         if rev {
             for (m, lp) in nodes.rev() {
-                for e in decode_node(*m, lp).into_iter().rev() {
+                for e in decode_node(m, &lp).into_iter().rev() {
                     if !push(e) {
                         return out;
                     }
@@ -610,7 +453,7 @@ impl Stream {
             }
         } else {
             for (m, lp) in nodes {
-                for e in decode_node(*m, lp) {
+                for e in decode_node(m, &lp) {
                     if !push(e) {
                         return out;
                     }
@@ -642,27 +485,27 @@ impl Stream {
 
     /// Marks entry `id` deleted (`streamDeleteItem`); true if it was live.
     pub fn delete(&mut self, id: StreamId) -> bool {
-        let Some((&master, _)) = self.nodes.floor(id) else {
+        let Some((master, lp)) = self.nodes.floor(id) else {
             return false;
         };
-        let lp = self.nodes.get_mut(master).expect("found above");
-        let Some(e) = decode_node(master, lp)
+        let Some(e) = decode_node(master, &lp)
             .into_iter()
             .find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
         else {
             return false;
         };
-        let p = lp.first().expect("master entry");
-        let count = int_at(lp, p);
+        let (count, _) = node_counts(&lp);
         if count == 1 {
             self.nodes.remove(master);
         } else {
-            lp.replace_entry(e.flags_pos, LpEntry::Int(e.flags | FLAG_DELETED));
-            let p = lp.first().expect("master entry");
-            lp.replace_entry(p, LpEntry::Int(count - 1));
-            let p = lp.next(p).expect("deleted count");
-            let deleted = int_at(lp, p);
-            lp.replace_entry(p, LpEntry::Int(deleted + 1));
+            self.nodes.update(master, |lp| {
+                lp.replace_entry(e.flags_pos, LpEntry::Int(e.flags | FLAG_DELETED));
+                let p = lp.first().expect("master entry");
+                lp.replace_entry(p, LpEntry::Int(count - 1));
+                let p = lp.next(p).expect("deleted count");
+                let deleted = int_at(lp, p);
+                lp.replace_entry(p, LpEntry::Int(deleted + 1));
+            });
         }
         self.length -= 1;
         true
@@ -697,20 +540,25 @@ impl Stream {
         }
         let mut deleted: i64 = 0;
         // Always the first node: each one is removed whole or is where trimming stops.
-        while let Some((&master, lp)) = self.nodes.first() {
+        while let Some((master, lp)) = self.nodes.first() {
             if let Trim::MaxLen(max) = trim {
                 if self.length as i64 <= max {
                     break;
                 }
             }
-            let (entries, _) = node_counts(lp);
+            let (entries, _) = node_counts(&lp);
             if limit != 0 && deleted + entries > limit {
                 break;
             }
-            let raw = decode_node(master, lp);
+            let mut raw = None;
             let remove_node = match trim {
                 Trim::MaxLen(max) => self.length as i64 - entries >= max,
-                Trim::MinId(min) => raw.last().map(|e| e.id < min).unwrap_or(true),
+                Trim::MinId(min) => {
+                    let r = decode_node(master, &lp);
+                    let before = r.last().is_none_or(|e| e.id < min);
+                    raw = Some(r);
+                    before
+                }
             };
             if remove_node {
                 self.nodes.pop_first();
@@ -721,29 +569,33 @@ impl Stream {
             if approx {
                 break;
             }
-            let lp = self.nodes.get_mut(master).expect("present");
-            let mut from_lp = 0i64;
-            for e in &raw {
-                let stop = match trim {
-                    Trim::MaxLen(max) => self.length as i64 <= max,
-                    Trim::MinId(min) => e.id >= min,
-                };
-                if stop {
-                    break;
+            let raw = raw.unwrap_or_else(|| decode_node(master, &lp));
+            let length = &mut self.length;
+            let from_lp = self.nodes.update(master, |lp| {
+                let mut from_lp = 0i64;
+                for e in &raw {
+                    let stop = match trim {
+                        Trim::MaxLen(max) => *length as i64 <= max,
+                        Trim::MinId(min) => e.id >= min,
+                    };
+                    if stop {
+                        break;
+                    }
+                    if e.flags & FLAG_DELETED == 0 {
+                        // Replacing a small integer keeps positions stable (same encoded size).
+                        lp.replace_entry(e.flags_pos, LpEntry::Int(e.flags | FLAG_DELETED));
+                        from_lp += 1;
+                        *length -= 1;
+                    }
                 }
-                if e.flags & FLAG_DELETED == 0 {
-                    // Replacing a small integer keeps positions stable (same encoded size).
-                    lp.replace_entry(e.flags_pos, LpEntry::Int(e.flags | FLAG_DELETED));
-                    from_lp += 1;
-                    self.length -= 1;
-                }
-            }
-            deleted += from_lp;
-            let p = lp.first().expect("master entry");
-            lp.replace_entry(p, LpEntry::Int(entries - from_lp));
-            let p = lp.next(p).expect("deleted count");
-            let marked = int_at(lp, p);
-            lp.replace_entry(p, LpEntry::Int(marked + from_lp));
+                let p = lp.first().expect("master entry");
+                lp.replace_entry(p, LpEntry::Int(entries - from_lp));
+                let p = lp.next(p).expect("deleted count");
+                let marked = int_at(lp, p);
+                lp.replace_entry(p, LpEntry::Int(marked + from_lp));
+                from_lp
+            });
+            deleted += from_lp.expect("the first node");
             break;
         }
         if self.length == 0 {
@@ -876,78 +728,6 @@ mod tests {
         assert_eq!(s.first_id, StreamId::new(131, 0));
         assert_eq!(s.trim(Trim::MinId(StreamId::new(200, 0)), false, 0), 69);
         assert_eq!(s.edge(true).unwrap().0, StreamId::new(200, 0));
-    }
-
-    #[test]
-    fn node_index_keeps_order_and_finds_nodes() {
-        let id = |ms| StreamId::new(ms, 0);
-        let lp = |n: i64| {
-            let mut lp = Listpack::new();
-            lp.push_int(n);
-            lp
-        };
-        let masters = |ix: &NodeIndex| ix.keys().map(|k| k.ms).collect::<Vec<_>>();
-        let mut ix = NodeIndex::new();
-        for ms in [10, 20, 30, 40, 50] {
-            assert!(ix.insert(id(ms), lp(ms as i64)).is_none());
-        }
-        // Out of order (as a hand-made RDB may list them) and a replaced master.
-        assert!(ix.insert(id(25), lp(25)).is_none());
-        assert!(ix.insert(id(5), lp(5)).is_none());
-        assert_eq!(ix.insert(id(30), lp(31)), Some(lp(30)));
-        assert_eq!(masters(&ix), vec![5, 10, 20, 25, 30, 40, 50]);
-        assert_eq!(ix.len(), 7);
-        assert_eq!(ix.get(id(30)), Some(&lp(31)));
-        assert_eq!(ix.get(id(31)), None);
-        // The node holding an ID is the last one whose master is not above it.
-        assert_eq!(ix.floor(id(29)).map(|(m, _)| m.ms), Some(25));
-        assert_eq!(ix.floor(id(30)).map(|(m, _)| m.ms), Some(30));
-        assert_eq!(ix.floor(id(4)), None);
-        assert_eq!(ix.floor(StreamId::MAX).map(|(m, _)| m.ms), Some(50));
-        let range = |a, b| {
-            ix.range(id(a), id(b))
-                .map(|(m, _)| m.ms)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(range(22, 40), vec![20, 25, 30, 40]);
-        assert_eq!(range(20, 20), vec![20]);
-        assert_eq!(range(0, 7), vec![5]);
-        assert_eq!(range(0, 4), Vec::<u64>::new());
-        assert_eq!(range(60, 70), vec![50]);
-        let rev: Vec<u64> = ix.range(id(22), id(40)).rev().map(|(m, _)| m.ms).collect();
-        assert_eq!(rev, vec![40, 30, 25, 20]);
-        // Removal at the front, the back and in the middle.
-        assert_eq!(ix.pop_first().map(|(m, _)| m.ms), Some(5));
-        assert_eq!(ix.remove(id(50)), Some(lp(50)));
-        assert_eq!(ix.remove(id(25)), Some(lp(25)));
-        assert_eq!(ix.remove(id(25)), None);
-        assert_eq!(masters(&ix), vec![10, 20, 30, 40]);
-        assert_eq!(ix.first().map(|(m, _)| m.ms), Some(10));
-        assert_eq!(ix.last().map(|(m, _)| m.ms), Some(40));
-        ix.last_mut().unwrap().push_int(7);
-        assert_eq!(ix.get(id(40)).unwrap().len(), 2);
-        ix.retain(|m, _| m.ms != 20);
-        assert_eq!(masters(&ix), vec![10, 30, 40]);
-        while ix.pop_first().is_some() {}
-        assert!(ix.is_empty() && ix.first().is_none() && ix.floor(StreamId::MAX).is_none());
-    }
-
-    #[test]
-    fn node_index_gives_back_room_when_trimmed() {
-        let mut ix = NodeIndex::new();
-        for ms in 0..1000 {
-            ix.insert(StreamId::new(ms, 0), Listpack::new());
-        }
-        let peak = ix.index_heap_size();
-        while ix.len() > 10 {
-            ix.pop_first();
-        }
-        assert!(
-            ix.index_heap_size() < peak / 8,
-            "{} of {peak}",
-            ix.index_heap_size()
-        );
-        assert_eq!(ix.first().map(|(m, _)| m.ms), Some(990));
     }
 
     #[test]

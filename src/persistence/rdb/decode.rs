@@ -431,7 +431,7 @@ pub fn decode_stream<R: Read>(r: &mut RdbReader<R>, ty: u8) -> RdbResult<Value> 
         if !valid_stream_node(&lp) {
             return Err(r.error("Stream listpack integrity check failed."));
         }
-        if s.nodes.insert(master, lp).is_some() {
+        if s.nodes.insert(master, lp) {
             return Err(r.error("Listpack re-added with existing key"));
         }
     }

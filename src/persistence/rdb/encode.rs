@@ -271,9 +271,9 @@ pub fn encode_set<W: Write>(w: &mut RdbWriter<W>, s: &Set) -> io::Result<()> {
 /// of their PEL), everything in rax (byte) order.
 pub fn encode_stream<W: Write>(w: &mut RdbWriter<W>, s: &Stream) -> io::Result<()> {
     w.write_len(s.nodes.len() as u64)?;
-    for (id, lp) in &s.nodes {
+    for (id, lp) in s.nodes.iter_bytes() {
         w.write_string(&id.encode())?;
-        w.write_string(lp.as_bytes())?;
+        w.write_string(lp)?;
     }
     w.write_len(s.length)?;
     w.write_len(s.last_id.ms)?;

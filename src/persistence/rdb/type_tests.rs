@@ -311,9 +311,9 @@ fn stream_record_layout() {
 fn stream_record(s: &Stream, ty: u8) -> Vec<u8> {
     with_writer(|w| {
         w.write_len(s.nodes.len() as u64).unwrap();
-        for (id, lp) in &s.nodes {
+        for (id, lp) in s.nodes.iter_bytes() {
             w.write_string(&id.encode()).unwrap();
-            w.write_string(lp.as_bytes()).unwrap();
+            w.write_string(lp).unwrap();
         }
         w.write_len(s.length).unwrap();
         w.write_len(s.last_id.ms).unwrap();
@@ -751,7 +751,7 @@ fn corrupt_bodies_never_panic() {
         .unwrap();
     }
     let mut st = sample_stream();
-    st.nodes.retain(|id, _| id.ms < 100);
+    st.nodes.retain(|id| id.ms < 100);
     let mut bodies = vec![
         body(&Value::Hash(Arc::new(hash(&[(b"a", b"1"), (b"b", b"x")])))),
         body(&Value::Hash(Arc::new(hash(&[(b"a", &[b'v'; 70])])))),
