@@ -19,10 +19,11 @@ pub struct ProtoError(pub String);
 /// One complete request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed {
-    /// Arguments are `(start, end)` offsets into the buffer passed to [`Parser::parse`].
-    Multibulk,
-    /// Inline request: arguments were unquoted into owned buffers (`inline_args`).
-    Inline,
+    /// Arguments are `(start, end)` offsets into the buffer passed to [`Parser::parse`]
+    /// (`args`): a multibulk, or an inline request without quotes.
+    Offsets,
+    /// Inline request with quotes: arguments were unquoted into owned buffers (`inline_args`).
+    Owned,
 }
 
 /// Parser state for one client.
@@ -193,7 +194,7 @@ impl Parser {
             }
             let end = self.pos;
             self.pos = 0;
-            return Ok(Some((Parsed::Multibulk, end)));
+            return Ok(Some((Parsed::Offsets, end)));
         }
     }
 
@@ -213,11 +214,34 @@ impl Parser {
             line = &line[..line.len() - 1];
         }
         let end = start + nl + 1;
+        // The common case, no quotes (nor NUL, \v, \f, which sdssplitargs treats apart): the
+        // arguments are the blank-separated words of the line, left in the buffer.
+        if !line
+            .iter()
+            .any(|&b| matches!(b, b'"' | b'\'' | 0 | 0x0b | 0x0c))
+        {
+            let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+            self.args.clear();
+            let mut i = 0;
+            while i < line.len() {
+                if blank(line[i]) {
+                    i += 1;
+                    continue;
+                }
+                let word = i;
+                while i < line.len() && !blank(line[i]) {
+                    i += 1;
+                }
+                self.args.push((start + word, start + i));
+            }
+            self.pos = 0;
+            return Ok(Some((Parsed::Offsets, end)));
+        }
         match split_args(line) {
             Some(args) => {
                 self.inline_args = args;
                 self.pos = 0;
-                Ok(Some((Parsed::Inline, end)))
+                Ok(Some((Parsed::Owned, end)))
             }
             None => Err(proto("unbalanced quotes in request")),
         }
@@ -268,8 +292,8 @@ mod tests {
         let mut p = Parser::new();
         Ok(p.parse(buf, 0, true, 512 * 1024 * 1024)?.map(|(k, end)| {
             let args = match k {
-                Parsed::Multibulk => p.args.iter().map(|&(s, e)| buf[s..e].to_vec()).collect(),
-                Parsed::Inline => p.inline_args.clone(),
+                Parsed::Offsets => p.args.iter().map(|&(s, e)| buf[s..e].to_vec()).collect(),
+                Parsed::Owned => p.inline_args.clone(),
             };
             (k, end, args)
         }))
@@ -279,7 +303,7 @@ mod tests {
     fn multibulk_complete_and_partial() {
         let req = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
         let (k, end, args) = one(req).unwrap().unwrap();
-        assert_eq!(k, Parsed::Multibulk);
+        assert_eq!(k, Parsed::Offsets);
         assert_eq!(end, req.len());
         assert_eq!(args, vec![b"GET".to_vec(), b"k".to_vec()]);
         // Fed byte by byte, the same parser state completes exactly once.
@@ -385,13 +409,41 @@ mod tests {
     #[test]
     fn inline_and_empty_requests() {
         let (k, end, args) = one(b"SET \"a b\" c\r\n").unwrap().unwrap();
-        assert_eq!(k, Parsed::Inline);
+        assert_eq!(k, Parsed::Owned);
         assert_eq!(end, 13);
         assert_eq!(args, vec![b"SET".to_vec(), b"a b".to_vec(), b"c".to_vec()]);
         let (_, _, args) = one(b"*0\r\n*1\r\n$4\r\nPING\r\n").unwrap().unwrap();
         assert_eq!(args, vec![b"PING".to_vec()]);
         let (_, _, args) = one(b"\r\n").unwrap().unwrap();
         assert!(args.is_empty());
+    }
+
+    /// Unquoted inline lines take the in-buffer path; whatever the path, the arguments are
+    /// sdssplitargs's.
+    #[test]
+    fn inline_words_match_split_args() {
+        use rand::{Rng, SeedableRng};
+        let (k, _, args) = one(b"  SET\tk  v \r\n").unwrap().unwrap();
+        assert_eq!(k, Parsed::Offsets);
+        assert_eq!(args, vec![b"SET".to_vec(), b"k".to_vec(), b"v".to_vec()]);
+        let alphabet = b"ab \t\r\"'\x0b\x0c\\x";
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let n = rng.gen_range(0..12);
+            let mut line: Vec<u8> = (0..n)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
+            let want = split_args(line.strip_suffix(b"\r").unwrap_or(&line));
+            line.extend_from_slice(b"\n");
+            match (one(&line), want) {
+                (Ok(Some((_, end, args))), Some(want)) => {
+                    assert_eq!(end, line.len());
+                    assert_eq!(args, want, "{line:?}");
+                }
+                (Err(_), None) => {}
+                (got, want) => panic!("{line:?}: {got:?} vs {want:?}"),
+            }
+        }
     }
 
     #[test]

@@ -70,16 +70,24 @@ impl Out {
 
     #[inline]
     pub fn bulk(&mut self, b: &[u8]) {
-        self.prefixed(b'$', b.len() as i64);
+        // One capacity check for header, payload and CRLF; lengths under 10 (the common
+        // small element) skip the integer formatting.
+        self.buf.reserve(b.len() + 24);
+        if b.len() < 10 {
+            self.buf
+                .extend_from_slice(&[b'$', b'0' + b.len() as u8, b'\r', b'\n']);
+        } else {
+            self.prefixed(b'$', b.len() as i64);
+        }
         self.buf.extend_from_slice(b);
         self.buf.extend_from_slice(b"\r\n");
     }
 
     /// An integer rendered as a bulk string (`addReplyBulkLongLong`).
     pub fn bulk_int(&mut self, v: i64) {
-        let mut tmp = Vec::with_capacity(20);
-        num::write_i64(v, &mut tmp);
-        self.bulk(&tmp);
+        let mut tmp = [0u8; 21];
+        let digits = num::format_i64(v, &mut tmp);
+        self.bulk(digits);
     }
 
     /// Null bulk: `$-1` in RESP2, `_` in RESP3 (`addReplyNull`).

@@ -382,12 +382,12 @@ impl Server {
                     }
                     c.qpos = end;
                     let keep_going = match kind {
-                        Parsed::Multibulk => {
+                        Parsed::Offsets => {
                             argv.clear();
                             argv.extend(c.parser.args.iter().map(|&(s, e)| &qbuf[s..e]));
                             call::process(&mut self.core, c, &argv)
                         }
-                        Parsed::Inline => {
+                        Parsed::Owned => {
                             let owned = std::mem::take(&mut c.parser.inline_args);
                             let argv: Vec<&[u8]> = owned.iter().map(|a| a.as_slice()).collect();
                             call::process(&mut self.core, c, &argv)
@@ -430,11 +430,11 @@ impl Server {
     /// True if `CLIENT PAUSE` holds back the request just parsed.
     fn held_by_pause(&self, c: &Client, qbuf: &[u8], kind: Parsed) -> bool {
         let name: &[u8] = match kind {
-            Parsed::Multibulk => match c.parser.args.first() {
+            Parsed::Offsets => match c.parser.args.first() {
                 Some(&(s, e)) => &qbuf[s..e],
                 None => return false,
             },
-            Parsed::Inline => match c.parser.inline_args.first() {
+            Parsed::Owned => match c.parser.inline_args.first() {
                 Some(a) => a,
                 None => return false,
             },

@@ -14,7 +14,7 @@
 //! [`List::nodes`] (each node's listpack bytes, for the RDB quicklist2 encoding) and
 //! [`List::from_nodes`]. Callers: `cmd::list`, and `persistence::rdb`.
 
-use super::listpack::{Listpack, LpEntry, OwnedEntry, Where};
+use super::listpack::{self, Listpack, LpEntry, OwnedEntry, Where};
 use std::collections::VecDeque;
 
 /// Which end of a list.
@@ -305,16 +305,19 @@ impl List {
         } else {
             (self.nodes.len(), 0)
         };
-        let pos = self.nodes.get(ni).and_then(|n| n.lp.seek(off as i64));
+        let node = self.nodes.get(ni);
+        let pos = node.and_then(|n| n.lp.seek(off as i64));
+        let left = if start <= end && start < self.len {
+            end.min(self.len - 1) - start + 1
+        } else {
+            0
+        };
         RangeIter {
             list: self,
             node: ni,
-            pos,
-            left: if start <= end && start < self.len {
-                end.min(self.len - 1) - start + 1
-            } else {
-                0
-            },
+            buf: node.map_or(&[], |n| n.lp.as_bytes()),
+            pos: pos.unwrap_or(0),
+            left: if pos.is_some() { left } else { 0 },
         }
     }
 
@@ -400,28 +403,40 @@ impl List {
     }
 }
 
-/// Iterator over a range of a [`List`].
+/// Iterator over a range of a [`List`]: walks each node's listpack bytes forward, decoding
+/// every entry once.
 pub struct RangeIter<'a> {
     list: &'a List,
     node: usize,
-    pos: Option<usize>,
+    /// The current node's listpack.
+    buf: &'a [u8],
+    /// Position of the next entry in `buf` (meaningful while `left > 0`).
+    pos: usize,
     left: usize,
 }
 
 impl<'a> Iterator for RangeIter<'a> {
     type Item = LpEntry<'a>;
+    #[inline]
     fn next(&mut self) -> Option<LpEntry<'a>> {
         if self.left == 0 {
             return None;
         }
-        let lp = &self.list.nodes.get(self.node)?.lp;
-        let p = self.pos?;
-        let e = lp.get(p);
+        let (e, next) = listpack::entry_and_next(self.buf, self.pos);
         self.left -= 1;
-        self.pos = lp.next(p);
-        if self.pos.is_none() {
-            self.node += 1;
-            self.pos = self.list.nodes.get(self.node).and_then(|n| n.lp.first());
+        match next {
+            Some(p) => self.pos = p,
+            None if self.left > 0 => {
+                self.node += 1;
+                match self.list.nodes.get(self.node).and_then(|n| {
+                    let lp = &n.lp;
+                    lp.first().map(|p| (lp.as_bytes(), p))
+                }) {
+                    Some((buf, p)) => (self.buf, self.pos) = (buf, p),
+                    None => self.left = 0,
+                }
+            }
+            None => {}
         }
         Some(e)
     }

@@ -322,6 +322,13 @@ fn decode_backlen(buf: &[u8], at: usize) -> Option<u64> {
 
 /// Decodes the entry at `p` of a structurally valid listpack (`lpGet`).
 fn decode_entry(buf: &[u8], p: usize) -> LpEntry<'_> {
+    decode_sized(buf, p).0
+}
+
+/// The entry at `p` of a structurally valid listpack and its encoded size (backlen not
+/// included): one decode for forward walks.
+#[inline(always)]
+fn decode_sized(buf: &[u8], p: usize) -> (LpEntry<'_>, usize) {
     let b = buf[p];
     let le = |n: usize| -> u64 {
         let mut v = 0u64;
@@ -333,30 +340,40 @@ fn decode_entry(buf: &[u8], p: usize) -> LpEntry<'_> {
     // Sign-extend the low `bits` bits of `u`.
     let signed = |u: u64, bits: u32| -> i64 { ((u << (64 - bits)) as i64) >> (64 - bits) };
     match b {
-        0x00..=0x7F => LpEntry::Int(i64::from(b)),
+        0x00..=0x7F => (LpEntry::Int(i64::from(b)), 1),
         0x80..=0xBF => {
             let len = usize::from(b & 0x3F);
-            LpEntry::Str(&buf[p + 1..p + 1 + len])
+            (LpEntry::Str(&buf[p + 1..p + 1 + len]), 1 + len)
         }
         0xC0..=0xDF => {
             let u = (u64::from(b & 0x1F) << 8) | u64::from(buf[p + 1]);
-            LpEntry::Int(signed(u, 13))
+            (LpEntry::Int(signed(u, 13)), 2)
         }
         0xE0..=0xEF => {
             let len = (usize::from(b & 0x0F) << 8) | usize::from(buf[p + 1]);
-            LpEntry::Str(&buf[p + 2..p + 2 + len])
+            (LpEntry::Str(&buf[p + 2..p + 2 + len]), 2 + len)
         }
         0xF0 => {
             let len = le(4) as usize;
-            LpEntry::Str(&buf[p + 5..p + 5 + len])
+            (LpEntry::Str(&buf[p + 5..p + 5 + len]), 5 + len)
         }
-        0xF1 => LpEntry::Int(signed(le(2), 16)),
-        0xF2 => LpEntry::Int(signed(le(3), 24)),
-        0xF3 => LpEntry::Int(signed(le(4), 32)),
-        0xF4 => LpEntry::Int(le(8) as i64),
+        0xF1 => (LpEntry::Int(signed(le(2), 16)), 3),
+        0xF2 => (LpEntry::Int(signed(le(3), 24)), 4),
+        0xF3 => (LpEntry::Int(signed(le(4), 32)), 5),
+        0xF4 => (LpEntry::Int(le(8) as i64), 9),
         // Unreachable in a validated listpack; Redis returns this marker value too.
-        _ => LpEntry::Int(12_345_678_900_000_000 + i64::from(b)),
+        _ => (LpEntry::Int(12_345_678_900_000_000 + i64::from(b)), 1),
     }
+}
+
+/// Forward walk over the bytes of a listpack: the entry at `pos` and the position of the
+/// next one, `None` when `pos` was the last (`lpGet` + `lpNext` with one decode). `pos` must
+/// be an entry position of this listpack.
+#[inline]
+pub fn entry_and_next(buf: &[u8], pos: usize) -> (LpEntry<'_>, Option<usize>) {
+    let (e, size) = decode_sized(buf, pos);
+    let next = pos + size + backlen_size(size as u64);
+    (e, (buf[next] != EOF).then_some(next))
 }
 
 // ---------------------------------------------------------------------------------------------

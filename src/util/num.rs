@@ -132,12 +132,22 @@ fn digits_u64(mut v: u64, buf: &mut [u8; 20]) -> usize {
 
 /// Redis `ll2string`: appends the decimal form of `v` to `out`, no allocation beyond `out`.
 pub fn write_i64(v: i64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let start = digits_u64(v.unsigned_abs(), &mut buf);
+    let mut buf = [0u8; 21];
+    out.extend_from_slice(format_i64(v, &mut buf));
+}
+
+/// The decimal form of `v`, written at the end of `buf` (no allocation).
+pub fn format_i64(v: i64, buf: &mut [u8; 21]) -> &[u8] {
+    let mut digits = [0u8; 20];
+    let start = digits_u64(v.unsigned_abs(), &mut digits);
+    let n = 20 - start;
+    let mut at = 21 - n;
+    buf[at..].copy_from_slice(&digits[start..]);
     if v < 0 {
-        out.push(b'-');
+        at -= 1;
+        buf[at] = b'-';
     }
-    out.extend_from_slice(&buf[start..]);
+    &buf[at..]
 }
 
 /// Redis `ull2string`: appends the decimal form of `v` to `out`.
@@ -551,6 +561,30 @@ pub fn c_strtol(s: &[u8]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_i64_matches_std_at_the_edges() {
+        for v in [
+            0,
+            7,
+            -7,
+            9,
+            10,
+            99,
+            100,
+            -100,
+            12345,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            let mut buf = [0u8; 21];
+            assert_eq!(format_i64(v, &mut buf), v.to_string().as_bytes(), "{v}");
+            let mut out = b"x".to_vec();
+            write_i64(v, &mut out);
+            assert_eq!(&out[1..], v.to_string().as_bytes());
+        }
+    }
 
     fn g17(v: f64) -> String {
         let mut out = Vec::new();
