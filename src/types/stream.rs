@@ -12,7 +12,7 @@
 //! Consumer groups keep Redis's bookkeeping: last delivered ID, logical read counter, the
 //! group PEL and per-consumer PELs.
 
-use super::listpack::{Listpack, LpEntry};
+use super::listpack::{self, Listpack, LpEntry};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod nodes;
@@ -165,36 +165,58 @@ struct RawEntry {
     fields: Fields,
 }
 
-/// Decodes a node's master fields and entries (deleted ones included).
-fn decode_node(master: StreamId, lp: &Listpack) -> Vec<RawEntry> {
-    let mut out = Vec::new();
-    let mut pos = lp.first();
-    let next_int = |pos: &mut Option<usize>| -> Option<i64> {
-        let p = (*pos)?;
-        let v = match lp.get(p) {
+/// A forward walk over the bytes of a node's listpack (packed nodes are read in place).
+struct Walk<'a> {
+    buf: &'a [u8],
+    pos: Option<usize>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        let pos = buf
+            .get(listpack::HDR_SIZE)
+            .is_some_and(|&b| b != 0xFF)
+            .then_some(listpack::HDR_SIZE);
+        Walk { buf, pos }
+    }
+
+    fn next_entry(&mut self) -> Option<LpEntry<'a>> {
+        let (e, next) = listpack::entry_and_next(self.buf, self.pos?);
+        self.pos = next;
+        Some(e)
+    }
+
+    /// The next element as an integer; `None` at the end or on a non-integer (not moving).
+    fn next_int(&mut self) -> Option<i64> {
+        let (e, next) = listpack::entry_and_next(self.buf, self.pos?);
+        let v = match e {
             LpEntry::Int(v) => v,
             LpEntry::Str(s) => std::str::from_utf8(s).ok()?.parse().ok()?,
         };
-        *pos = lp.next(p);
+        self.pos = next;
         Some(v)
-    };
-    let (Some(_count), Some(_deleted), Some(nmaster)) =
-        (next_int(&mut pos), next_int(&mut pos), next_int(&mut pos))
+    }
+}
+
+/// Decodes a node's master fields and entries (deleted ones included).
+fn decode_node(master: StreamId, lp: &[u8]) -> Vec<RawEntry> {
+    let mut out = Vec::new();
+    let mut w = Walk::new(lp);
+    let (Some(_count), Some(_deleted), Some(nmaster)) = (w.next_int(), w.next_int(), w.next_int())
     else {
         return out;
     };
     let mut master_fields = Vec::with_capacity(nmaster.max(0) as usize);
     for _ in 0..nmaster {
-        let Some(p) = pos else { return out };
-        master_fields.push(lp.get(p).to_bytes());
-        pos = lp.next(p);
+        let Some(f) = w.next_entry() else { return out };
+        master_fields.push(f.to_bytes());
     }
-    let _ = next_int(&mut pos); // master terminator
-    while let Some(flags_pos) = pos {
-        let Some(flags) = next_int(&mut pos) else {
+    let _ = w.next_int(); // master terminator
+    while let Some(flags_pos) = w.pos {
+        let Some(flags) = w.next_int() else {
             break;
         };
-        let (Some(msd), Some(seqd)) = (next_int(&mut pos), next_int(&mut pos)) else {
+        let (Some(msd), Some(seqd)) = (w.next_int(), w.next_int()) else {
             break;
         };
         let id = StreamId::new(
@@ -204,20 +226,19 @@ fn decode_node(master: StreamId, lp: &Listpack) -> Vec<RawEntry> {
         let mut fields = Vec::new();
         if flags & FLAG_SAMEFIELDS != 0 {
             for f in &master_fields {
-                let Some(p) = pos else { break };
-                fields.push((f.clone(), lp.get(p).to_bytes()));
-                pos = lp.next(p);
+                let Some(v) = w.next_entry() else { break };
+                fields.push((f.clone(), v.to_bytes()));
             }
         } else {
-            let n = next_int(&mut pos).unwrap_or(0);
+            let n = w.next_int().unwrap_or(0);
             for _ in 0..n {
-                let Some(pf) = pos else { break };
-                let Some(pv) = lp.next(pf) else { break };
-                fields.push((lp.get(pf).to_bytes(), lp.get(pv).to_bytes()));
-                pos = lp.next(pv);
+                let (Some(f), Some(v)) = (w.next_entry(), w.next_entry()) else {
+                    break;
+                };
+                fields.push((f.to_bytes(), v.to_bytes()));
             }
         }
-        let _ = next_int(&mut pos); // lp-count
+        let _ = w.next_int(); // lp-count
         out.push(RawEntry {
             flags_pos,
             flags,
@@ -334,9 +355,9 @@ impl Stream {
         // Can the tail node take it?
         let mut tail: Option<StreamId> = None;
         if let Some((master, lp)) = self.nodes.last() {
-            let mut full = lp.bytes_len() + totlen >= max_bytes;
+            let mut full = lp.len() + totlen >= max_bytes;
             if !full && node_max_entries > 0 {
-                let (count, deleted) = node_counts(&lp);
+                let (count, deleted) = node_counts(lp);
                 if (count + deleted) as usize >= node_max_entries {
                     full = true;
                 }
@@ -353,7 +374,7 @@ impl Stream {
                 // every allocation class on the way (which leaves freed holes behind).
                 // (Inserting it closes the previous tail: see `NodeIndex::insert`.)
                 let mut lp = self.nodes.last().map_or_else(Listpack::new, |(_, prev)| {
-                    Listpack::with_capacity(prev.bytes_len())
+                    Listpack::with_capacity(prev.len())
                 });
                 lp.push_int(1);
                 lp.push_int(0);
@@ -445,7 +466,7 @@ impl Stream {
         };
         if rev {
             for (m, lp) in nodes.rev() {
-                for e in decode_node(m, &lp).into_iter().rev() {
+                for e in decode_node(m, lp).into_iter().rev() {
                     if !push(e) {
                         return out;
                     }
@@ -453,7 +474,7 @@ impl Stream {
             }
         } else {
             for (m, lp) in nodes {
-                for e in decode_node(m, &lp) {
+                for e in decode_node(m, lp) {
                     if !push(e) {
                         return out;
                     }
@@ -488,13 +509,13 @@ impl Stream {
         let Some((master, lp)) = self.nodes.floor(id) else {
             return false;
         };
-        let Some(e) = decode_node(master, &lp)
+        let Some(e) = decode_node(master, lp)
             .into_iter()
             .find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
         else {
             return false;
         };
-        let (count, _) = node_counts(&lp);
+        let (count, _) = node_counts(lp);
         if count == 1 {
             self.nodes.remove(master);
         } else {
@@ -546,7 +567,7 @@ impl Stream {
                     break;
                 }
             }
-            let (entries, _) = node_counts(&lp);
+            let (entries, _) = node_counts(lp);
             if limit != 0 && deleted + entries > limit {
                 break;
             }
@@ -554,7 +575,7 @@ impl Stream {
             let remove_node = match trim {
                 Trim::MaxLen(max) => self.length as i64 - entries >= max,
                 Trim::MinId(min) => {
-                    let r = decode_node(master, &lp);
+                    let r = decode_node(master, lp);
                     let before = r.last().is_none_or(|e| e.id < min);
                     raw = Some(r);
                     before
@@ -569,7 +590,7 @@ impl Stream {
             if approx {
                 break;
             }
-            let raw = raw.unwrap_or_else(|| decode_node(master, &lp));
+            let raw = raw.unwrap_or_else(|| decode_node(master, lp));
             let length = &mut self.length;
             let from_lp = self.nodes.update(master, |lp| {
                 let mut from_lp = 0i64;
@@ -673,7 +694,11 @@ impl Stream {
 }
 
 fn int_at(lp: &Listpack, p: usize) -> i64 {
-    match lp.get(p) {
+    int_of(lp.get(p))
+}
+
+fn int_of(e: LpEntry<'_>) -> i64 {
+    match e {
         LpEntry::Int(v) => v,
         LpEntry::Str(s) => std::str::from_utf8(s)
             .ok()
@@ -683,11 +708,12 @@ fn int_at(lp: &Listpack, p: usize) -> i64 {
 }
 
 /// A node's (valid, deleted) counters from its master entry.
-pub fn node_counts(lp: &Listpack) -> (i64, i64) {
-    let Some(p) = lp.first() else { return (0, 0) };
-    let count = int_at(lp, p);
-    let deleted = lp.next(p).map(|q| int_at(lp, q)).unwrap_or(0);
-    (count, deleted)
+pub fn node_counts(lp: &[u8]) -> (i64, i64) {
+    let mut w = Walk::new(lp);
+    let Some(count) = w.next_entry() else {
+        return (0, 0);
+    };
+    (int_of(count), w.next_entry().map_or(0, int_of))
 }
 
 #[cfg(test)]

@@ -271,7 +271,7 @@ pub fn encode_set<W: Write>(w: &mut RdbWriter<W>, s: &Set) -> io::Result<()> {
 /// of their PEL), everything in rax (byte) order.
 pub fn encode_stream<W: Write>(w: &mut RdbWriter<W>, s: &Stream) -> io::Result<()> {
     w.write_len(s.nodes.len() as u64)?;
-    for (id, lp) in s.nodes.iter_bytes() {
+    for (id, lp) in s.nodes.iter() {
         w.write_string(&id.encode())?;
         w.write_string(lp)?;
     }

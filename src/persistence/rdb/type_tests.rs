@@ -276,12 +276,7 @@ fn stream_record_layout() {
         },
     );
     s.groups.insert(b"g".to_vec(), g);
-    let node = s
-        .nodes
-        .get(StreamId::new(5, 1))
-        .unwrap()
-        .as_bytes()
-        .to_vec();
+    let node = s.nodes.get(StreamId::new(5, 1)).unwrap().to_vec();
     let want = with_writer(|w| {
         w.write_u8(RDB_TYPE_STREAM_LISTPACKS_2).unwrap();
         w.write_len(1).unwrap();
@@ -311,7 +306,7 @@ fn stream_record_layout() {
 fn stream_record(s: &Stream, ty: u8) -> Vec<u8> {
     with_writer(|w| {
         w.write_len(s.nodes.len() as u64).unwrap();
-        for (id, lp) in s.nodes.iter_bytes() {
+        for (id, lp) in s.nodes.iter() {
             w.write_string(&id.encode()).unwrap();
             w.write_string(lp).unwrap();
         }

@@ -10,14 +10,13 @@
 //! capacity stays untouched). And a listpack in its own allocation takes the whole allocator
 //! size class (1536 bytes for 1.4 KB). So only the tail, which grows, owns its listpack; a node
 //! that closes is copied byte for byte, back to back with the previous ones, into a chunk of up
-//! to [`CHUNK_BYTES`], and reading it copies it out (reads decode it anyway). A chunk is freed
-//! when its last node goes (trimming frees them in order). A packed node changed in place
-//! (XDEL, XTRIM marking entries deleted) is written back if its size is unchanged, which is the
-//! rule: otherwise it takes its own allocation again.
+//! to [`CHUNK_BYTES`], where it is read in place. A chunk is freed when its last node goes
+//! (trimming frees them in order). A packed node changed (XDEL, XTRIM marking entries
+//! deleted) is changed in a copy, written back if its size is unchanged, which is the rule:
+//! otherwise it takes its own allocation again.
 
 use super::StreamId;
 use crate::types::listpack::Listpack;
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 /// Largest chunk of packed nodes.
@@ -49,8 +48,8 @@ pub struct NodeIndex {
     first_chunk: u64,
 }
 
-/// A node as read: its master ID and its listpack (borrowed, or copied out of a chunk).
-pub type NodeRef<'a> = (StreamId, Cow<'a, Listpack>);
+/// A node as read: its master ID and its listpack's bytes (wherever they live).
+pub type NodeRef<'a> = (StreamId, &'a [u8]);
 
 impl NodeIndex {
     pub fn new() -> Self {
@@ -80,23 +79,12 @@ impl NodeIndex {
     }
 
     fn read<'a>(&'a self, (id, node): &'a (StreamId, Node)) -> NodeRef<'a> {
-        let lp = match node {
-            Node::Own(lp) => Cow::Borrowed(lp),
-            Node::Packed { .. } => Cow::Owned(Listpack::from_trusted(self.bytes_of(node).to_vec())),
-        };
-        (*id, lp)
+        (*id, self.bytes_of(node))
     }
 
-    /// The nodes in master ID order.
+    /// The nodes in master ID order (the listpack bytes are what the RDB stores).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = NodeRef<'_>> + ExactSizeIterator {
         self.nodes.iter().map(|n| self.read(n))
-    }
-
-    /// The nodes' master IDs and listpack bytes (what the RDB stores), in order.
-    pub fn iter_bytes(
-        &self,
-    ) -> impl DoubleEndedIterator<Item = (StreamId, &[u8])> + ExactSizeIterator {
-        self.nodes.iter().map(|(id, n)| (*id, self.bytes_of(n)))
     }
 
     /// The master IDs in order.
@@ -150,7 +138,7 @@ impl NodeIndex {
         self.nodes.range(lo..hi).map(|n| self.read(n))
     }
 
-    pub fn get(&self, master: StreamId) -> Option<Cow<'_, Listpack>> {
+    pub fn get(&self, master: StreamId) -> Option<&[u8]> {
         self.find(master).map(|i| self.read(&self.nodes[i]).1)
     }
 
@@ -355,17 +343,19 @@ mod tests {
         lp
     }
 
+    /// The element count of a node's bytes.
+    fn count(bytes: &[u8]) -> usize {
+        Listpack::from_bytes(bytes.to_vec()).unwrap().len()
+    }
+
     fn masters(ix: &NodeIndex) -> Vec<u64> {
         ix.keys().map(|k| k.ms).collect()
     }
 
     /// Every node reads back as the listpack it was given (`lp(master.ms)`), in order.
     fn check(ix: &NodeIndex) {
-        for (m, l) in ix.iter() {
-            assert_eq!(*l, lp(m.ms as i64), "node {}", m.ms);
-        }
-        for (m, bytes) in ix.iter_bytes() {
-            assert_eq!(bytes, lp(m.ms as i64).as_bytes());
+        for (m, bytes) in ix.iter() {
+            assert_eq!(bytes, lp(m.ms as i64).as_bytes(), "node {}", m.ms);
         }
         let keys = masters(ix);
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
@@ -384,7 +374,7 @@ mod tests {
         assert_eq!(masters(&ix), vec![5, 10, 20, 25, 30, 40, 50]);
         check(&ix);
         assert_eq!(ix.len(), 7);
-        assert_eq!(ix.get(id(30)).as_deref(), Some(&lp(30)));
+        assert_eq!(ix.get(id(30)), Some(lp(30).as_bytes()));
         assert!(ix.get(id(31)).is_none());
         // The node holding an ID is the last one whose master is not above it.
         let floor = |ix: &NodeIndex, i| ix.floor(i).map(|(m, _)| m.ms);
@@ -419,7 +409,7 @@ mod tests {
         check(&ix);
         // The tail was packed when 50 came, removed since: appending to it unpacks it.
         ix.last_mut().unwrap().push_int(7);
-        assert_eq!(ix.get(id(40)).unwrap().len(), lp(40).len() + 1);
+        assert_eq!(count(ix.get(id(40)).unwrap()), lp(40).len() + 1);
         while ix.pop_first().is_some() {}
         assert!(ix.is_empty() && ix.first().is_none() && ix.floor(StreamId::MAX).is_none());
         assert_eq!(ix.packing(), (0, 0));
@@ -440,7 +430,7 @@ mod tests {
         let exact = 1000 * (lp(100).bytes_len() + 40);
         assert!(heap < exact * 11 / 10, "{heap} for {exact}");
         for (_, l) in ix.iter() {
-            assert_eq!(*l, lp(100));
+            assert_eq!(l, lp(100).as_bytes());
         }
         // Trimming from the front frees the chunks it empties, and only those.
         for _ in 0..per_chunk + 1 {
@@ -469,27 +459,27 @@ mod tests {
         });
         assert_eq!(first, Some(Some(b"3001".to_vec())));
         assert_eq!(ix.packing(), (9, 1));
-        let l = ix.get(id(3)).unwrap().into_owned();
+        let l = Listpack::from_bytes(ix.get(id(3)).unwrap().to_vec()).unwrap();
         assert_eq!(l.get(l.first().unwrap()).to_bytes(), b"3001");
         assert_eq!(l.bytes_len(), lp(3).bytes_len());
         // Neighbours untouched.
-        assert_eq!(*ix.get(id(2)).unwrap(), lp(2));
-        assert_eq!(*ix.get(id(4)).unwrap(), lp(4));
+        assert_eq!(ix.get(id(2)), Some(lp(2).as_bytes()));
+        assert_eq!(ix.get(id(4)), Some(lp(4).as_bytes()));
         // Another size: the node takes its own listpack again.
         ix.update(id(5), |l| {
             l.push_int(1);
         });
         assert_eq!(ix.packing(), (8, 1));
-        assert_eq!(ix.get(id(5)).unwrap().len(), lp(5).len() + 1);
-        assert_eq!(*ix.get(id(6)).unwrap(), lp(6));
+        assert_eq!(count(ix.get(id(5)).unwrap()), lp(5).len() + 1);
+        assert_eq!(ix.get(id(6)), Some(lp(6).as_bytes()));
         assert!(ix.update(id(11), |_| ()).is_none());
         // A copy (a snapshot) reads the same and lives on its own.
         let copy = ix.clone();
         ix.update(id(2), |l| {
             l.push_int(1);
         });
-        assert_eq!(*copy.get(id(2)).unwrap(), lp(2));
-        assert_eq!(copy.iter_bytes().count(), 10);
+        assert_eq!(copy.get(id(2)), Some(lp(2).as_bytes()));
+        assert_eq!(copy.iter().count(), 10);
     }
 
     #[test]
@@ -508,7 +498,7 @@ mod tests {
         }
         assert_eq!(masters(&ix), vec![1, 200]);
         assert_eq!(ix.packing(), (1, 1));
-        assert_eq!(*ix.get(id(1)).unwrap(), lp(91));
+        assert_eq!(ix.get(id(1)), Some(lp(91).as_bytes()));
         ix.pop_first();
         assert_eq!(ix.packing(), (0, 0));
     }
@@ -521,7 +511,7 @@ mod tests {
         }
         assert!(lp(2000).bytes_len() > PACK_MAX);
         assert_eq!(ix.packing(), (0, 0));
-        assert_eq!(*ix.get(id(2)).unwrap(), lp(2000));
+        assert_eq!(ix.get(id(2)), Some(lp(2000).as_bytes()));
     }
 
     #[test]
