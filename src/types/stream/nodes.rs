@@ -23,6 +23,8 @@ use std::collections::VecDeque;
 pub const CHUNK_BYTES: usize = 64 * 1024;
 /// Nodes larger than this keep their own allocation.
 const PACK_MAX: usize = CHUNK_BYTES / 8;
+/// Chunks smaller than this are never evacuated for being sparse (a short stream's chunk).
+const SPARSE_MIN: usize = 8 * 1024;
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -37,6 +39,9 @@ struct Chunk {
     bytes: Vec<u8>,
     /// Packed nodes stored here; the bytes are freed when it drops to 0.
     live: u32,
+    /// Their bytes: a chunk mostly made of removed nodes gives its survivors their own
+    /// listpacks and goes (see [`NodeIndex::release`]).
+    live_bytes: usize,
 }
 
 /// See the module documentation.
@@ -157,8 +162,8 @@ impl NodeIndex {
         if lp.bytes_len() == len {
             self.chunks[ci].bytes[slot].copy_from_slice(lp.as_bytes());
         } else {
-            self.release(chunk);
             self.nodes[i].1 = Node::Own(lp);
+            self.release(chunk, len as u32);
         }
         Some(r)
     }
@@ -240,6 +245,7 @@ impl NodeIndex {
             self.chunks.push_back(Chunk {
                 bytes: Vec::with_capacity(cap),
                 live: 0,
+                live_bytes: 0,
             });
         }
         let chunk = self.first_chunk + self.chunks.len() as u64 - 1;
@@ -253,6 +259,7 @@ impl NodeIndex {
         let off = c.bytes.len() as u32;
         c.bytes.extend_from_slice(lp.as_bytes());
         c.live += 1;
+        c.live_bytes += len;
         self.nodes[i].1 = Node::Packed {
             chunk,
             off,
@@ -262,24 +269,32 @@ impl NodeIndex {
 
     /// Gives node `i` its own listpack again.
     fn unpack(&mut self, i: usize) {
-        if let Node::Packed { chunk, .. } = self.nodes[i].1 {
+        if let Node::Packed { chunk, len, .. } = self.nodes[i].1 {
             let lp = Listpack::from_trusted(self.bytes_of(&self.nodes[i].1).to_vec());
-            self.release(chunk);
             self.nodes[i].1 = Node::Own(lp);
+            self.release(chunk, len);
         }
     }
 
     fn drop_node(&mut self, node: Node) {
-        if let Node::Packed { chunk, .. } = node {
-            self.release(chunk);
+        if let Node::Packed { chunk, len, .. } = node {
+            self.release(chunk, len);
         }
     }
 
-    /// One node of `chunk` is gone: free the chunk when it was its last one.
-    fn release(&mut self, chunk: u64) {
+    /// A node of `len` bytes no longer lives in `chunk` (the caller already changed or removed
+    /// it): free the chunk when it was its last one. A chunk whose live nodes fill under a
+    /// quarter of it gives them their own listpacks and goes, so removals in the middle (XDEL
+    /// emptying nodes) cannot pin a chunk for one small survivor.
+    fn release(&mut self, chunk: u64, len: u32) {
         let ci = self.chunk_index(chunk);
         let c = &mut self.chunks[ci];
         c.live -= 1;
+        c.live_bytes -= len as usize;
+        if c.live > 0 && c.bytes.len() >= SPARSE_MIN && c.live_bytes * 4 < c.bytes.len() {
+            self.evacuate(chunk);
+        }
+        let c = &mut self.chunks[ci];
         if c.live == 0 {
             c.bytes = Vec::new();
         }
@@ -287,6 +302,24 @@ impl NodeIndex {
             self.chunks.pop_front();
             self.first_chunk += 1;
         }
+    }
+
+    /// Moves every node still packed in `chunk` to its own listpack and empties the chunk.
+    /// One scan of the index, at most once per chunk: a chunk is never refilled.
+    fn evacuate(&mut self, chunk: u64) {
+        let ci = self.chunk_index(chunk);
+        for i in 0..self.nodes.len() {
+            if let Node::Packed { chunk: c, off, len } = self.nodes[i].1 {
+                if c == chunk {
+                    let (off, len) = (off as usize, len as usize);
+                    let bytes = self.chunks[ci].bytes[off..off + len].to_vec();
+                    self.nodes[i].1 = Node::Own(Listpack::from_trusted(bytes));
+                }
+            }
+        }
+        let c = &mut self.chunks[ci];
+        c.live = 0;
+        c.live_bytes = 0;
     }
 
     /// Gives back the room of a stream trimmed to a quarter of its peak.
@@ -497,10 +530,43 @@ mod tests {
             assert!(ix.remove(id(ms)));
         }
         assert_eq!(masters(&ix), vec![1, 200]);
-        assert_eq!(ix.packing(), (1, 1));
+        // The first chunk, down to one node, gave it its own listpack and went.
+        assert_eq!(ix.packing(), (0, 0));
         assert_eq!(ix.get(id(1)), Some(lp(91).as_bytes()));
         ix.pop_first();
         assert_eq!(ix.packing(), (0, 0));
+    }
+
+    /// Survivors scattered over many chunks do not pin them: a chunk under a quarter live is
+    /// emptied, so the memory held stays within a small factor of the nodes kept.
+    #[test]
+    fn sparse_chunks_are_evacuated() {
+        let mut ix = NodeIndex::new();
+        let n = 2000;
+        for ms in 1..=n {
+            ix.insert(id(ms), lp(ms as i64 % 7 + 90));
+        }
+        let full = ix.heap_size();
+        let (packed, chunks) = ix.packing();
+        assert!(packed == n as usize - 1 && chunks > 4, "{packed} {chunks}");
+        for ms in 1..n {
+            if ms % 10 != 0 {
+                assert!(ix.remove(id(ms)));
+            }
+        }
+        let kept: Vec<u64> = (1..n).filter(|ms| ms % 10 == 0).chain([n]).collect();
+        assert_eq!(masters(&ix), kept);
+        for &ms in &kept[..kept.len() - 1] {
+            assert_eq!(ix.get(id(ms)), Some(lp(ms as i64 % 7 + 90).as_bytes()));
+        }
+        assert!(ix.heap_size() * 4 < full, "{} of {full}", ix.heap_size());
+        // Small chunks (a short stream) are left alone.
+        let mut small = NodeIndex::new();
+        for ms in 1..=4 {
+            small.insert(id(ms), lp(ms as i64));
+        }
+        assert!(small.remove(id(2)) && small.remove(id(3)));
+        assert_eq!(small.packing(), (1, 1));
     }
 
     #[test]
