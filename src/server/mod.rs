@@ -193,7 +193,8 @@ impl Server {
     /// costs the sender a cross-CPU wakeup in its `write` and the loop a scheduler round trip.
     /// At -c 50 -P 1 on 2 CPUs, loop sleeps per request 0.18 -> 0.03 and the client (the
     /// bottleneck) spends 4-12% less CPU per request: docs/performance.md, "-P 1: where the
-    /// time goes".
+    /// time goes". Each empty poll yields the CPU, so on a loaded machine the spin costs
+    /// other threads nothing.
     fn poll_events(&mut self, events: &mut Events, wait_ms: i64, busy: bool) -> io::Result<()> {
         if busy && wait_ms > 0 && !self.spin.is_zero() {
             let start = std::time::Instant::now();
@@ -206,6 +207,9 @@ impl Server {
                 if !events.is_empty() || start.elapsed() >= self.spin {
                     break;
                 }
+                // Polite: a thread waiting for this CPU gets it at once.
+                // SAFETY: sched_yield has no preconditions.
+                unsafe { libc::sched_yield() };
             }
             if !events.is_empty() {
                 return Ok(());
