@@ -366,6 +366,17 @@ fn decode_sized(buf: &[u8], p: usize) -> (LpEntry<'_>, usize) {
     }
 }
 
+/// Backward walk over the bytes of a listpack (`lpPrev`): the position of the element before
+/// `pos` (an element position or the EOF byte's), `None` at the start.
+pub fn prev_pos(buf: &[u8], pos: usize) -> Option<usize> {
+    if pos <= HDR_SIZE {
+        return None;
+    }
+    let prevlen = decode_backlen(buf, pos - 1)?;
+    let total = prevlen as usize + backlen_size(prevlen);
+    pos.checked_sub(total).filter(|&p| p >= HDR_SIZE)
+}
+
 /// Forward walk over the bytes of a listpack: the entry at `pos` and the position of the
 /// next one, `None` when `pos` was the last (`lpGet` + `lpNext` with one decode). `pos` must
 /// be an entry position of this listpack.
@@ -557,12 +568,7 @@ impl Listpack {
 
     /// Position of the element before `pos`, `None` at the start.
     pub fn prev(&self, pos: usize) -> Option<usize> {
-        if pos <= HDR_SIZE {
-            return None;
-        }
-        let prevlen = decode_backlen(&self.0, pos - 1)?;
-        let total = prevlen as usize + backlen_size(prevlen);
-        pos.checked_sub(total).filter(|&p| p >= HDR_SIZE)
+        prev_pos(&self.0, pos)
     }
 
     /// The element at `pos` (a position returned by this listpack).

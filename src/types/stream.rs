@@ -198,55 +198,115 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Decodes a node's master fields and entries (deleted ones included).
-fn decode_node(master: StreamId, lp: &[u8]) -> Vec<RawEntry> {
-    let mut out = Vec::new();
-    let mut w = Walk::new(lp);
-    let (Some(_count), Some(_deleted), Some(nmaster)) = (w.next_int(), w.next_int(), w.next_int())
-    else {
-        return out;
-    };
-    let mut master_fields = Vec::with_capacity(nmaster.max(0) as usize);
-    for _ in 0..nmaster {
-        let Some(f) = w.next_entry() else { return out };
-        master_fields.push(f.to_bytes());
-    }
-    let _ = w.next_int(); // master terminator
-    while let Some(flags_pos) = w.pos {
-        let Some(flags) = w.next_int() else {
-            break;
+/// A node's entries read one at a time from its bytes (`streamIteratorGetID`): the fields of
+/// an entry are decoded only when the caller keeps it.
+struct NodeReader<'a> {
+    master: StreamId,
+    w: Walk<'a>,
+    master_fields: Vec<Vec<u8>>,
+}
+
+/// An entry's header: flags, ID and where its flags are (XDEL rewrites them).
+struct Head {
+    flags_pos: usize,
+    flags: i64,
+    id: StreamId,
+}
+
+impl<'a> NodeReader<'a> {
+    /// Reads the node's master entry; `None` if it is malformed.
+    fn new(master: StreamId, lp: &'a [u8]) -> Option<Self> {
+        let mut w = Walk::new(lp);
+        let (Some(_count), Some(_deleted), Some(nmaster)) =
+            (w.next_int(), w.next_int(), w.next_int())
+        else {
+            return None;
         };
-        let (Some(msd), Some(seqd)) = (w.next_int(), w.next_int()) else {
-            break;
-        };
-        let id = StreamId::new(
-            master.ms.wrapping_add(msd as u64),
-            master.seq.wrapping_add(seqd as u64),
-        );
-        let mut fields = Vec::new();
-        if flags & FLAG_SAMEFIELDS != 0 {
-            for f in &master_fields {
-                let Some(v) = w.next_entry() else { break };
-                fields.push((f.clone(), v.to_bytes()));
-            }
-        } else {
-            let n = w.next_int().unwrap_or(0);
-            for _ in 0..n {
-                let (Some(f), Some(v)) = (w.next_entry(), w.next_entry()) else {
-                    break;
-                };
-                fields.push((f.to_bytes(), v.to_bytes()));
-            }
+        let mut master_fields = Vec::with_capacity(nmaster.max(0) as usize);
+        for _ in 0..nmaster {
+            master_fields.push(w.next_entry()?.to_bytes());
         }
-        let _ = w.next_int(); // lp-count
-        out.push(RawEntry {
+        let _ = w.next_int(); // master terminator
+        Some(NodeReader {
+            master,
+            w,
+            master_fields,
+        })
+    }
+
+    /// Moves to an entry start (see [`entry_before`]).
+    fn seek(&mut self, pos: usize) {
+        self.w.pos = Some(pos);
+    }
+
+    /// The next entry; its fields are decoded when `keep` says so for its header (otherwise
+    /// they are skipped and `fields` is empty).
+    fn next(&mut self, keep: impl Fn(&Head) -> bool) -> Option<RawEntry> {
+        let flags_pos = self.w.pos?;
+        let flags = self.w.next_int()?;
+        let (msd, seqd) = (self.w.next_int()?, self.w.next_int()?);
+        let head = Head {
             flags_pos,
             flags,
-            id,
+            id: StreamId::new(
+                self.master.ms.wrapping_add(msd as u64),
+                self.master.seq.wrapping_add(seqd as u64),
+            ),
+        };
+        let kept = keep(&head);
+        let mut fields = Vec::new();
+        if flags & FLAG_SAMEFIELDS != 0 {
+            for f in &self.master_fields {
+                let Some(v) = self.w.next_entry() else { break };
+                if kept {
+                    fields.push((f.clone(), v.to_bytes()));
+                }
+            }
+        } else {
+            let n = self.w.next_int().unwrap_or(0);
+            for _ in 0..n {
+                let (Some(f), Some(v)) = (self.w.next_entry(), self.w.next_entry()) else {
+                    break;
+                };
+                if kept {
+                    fields.push((f.to_bytes(), v.to_bytes()));
+                }
+            }
+        }
+        let _ = self.w.next_int(); // lp-count
+        Some(RawEntry {
+            flags_pos: head.flags_pos,
+            flags,
+            id: head.id,
             fields,
-        });
+        })
     }
-    out
+}
+
+/// The start of the entry that ends just before `at` (an entry start, or the node's EOF
+/// byte), found by walking back over its lp-count as Redis's reverse iterator does; `None`
+/// when what precedes is the master entry (whose lp-count is 0).
+fn entry_before(lp: &[u8], at: usize) -> Option<usize> {
+    let c = listpack::prev_pos(lp, at)?;
+    let LpEntry::Int(n) = listpack::entry_and_next(lp, c).0 else {
+        return None;
+    };
+    if n <= 0 {
+        return None;
+    }
+    let mut p = c;
+    for _ in 0..n {
+        p = listpack::prev_pos(lp, p)?;
+    }
+    Some(p)
+}
+
+/// Decodes a node's entries (deleted ones included), fields and all.
+fn decode_node(master: StreamId, lp: &[u8]) -> Vec<RawEntry> {
+    let Some(mut r) = NodeReader::new(master, lp) else {
+        return Vec::new();
+    };
+    std::iter::from_fn(|| r.next(|_| true)).collect()
 }
 
 /// How `XADD` chooses the new ID.
@@ -455,6 +515,8 @@ impl Stream {
             return out;
         }
         let nodes = self.nodes.range(start, end);
+        let wanted = |h: &Head| h.flags & FLAG_DELETED == 0 && h.id >= start && h.id <= end;
+        // Entries are read lazily: COUNT n decodes the fields of n entries, not whole nodes.
         let mut push = |e: RawEntry| -> bool {
             if e.flags & FLAG_DELETED == 0 && e.id >= start && e.id <= end {
                 out.push((e.id, e.fields));
@@ -466,15 +528,31 @@ impl Stream {
         };
         if rev {
             for (m, lp) in nodes.rev() {
-                for e in decode_node(m, lp).into_iter().rev() {
-                    if !push(e) {
-                        return out;
+                let Some(mut r) = NodeReader::new(m, lp) else {
+                    continue;
+                };
+                // Backwards as Redis walks: each entry ends with its element count
+                // (lp-count), and the master entry's ends with 0.
+                let mut at = lp.len().saturating_sub(1);
+                while let Some(p) = entry_before(lp, at) {
+                    r.seek(p);
+                    if let Some(e) = r.next(wanted) {
+                        if e.id < start || !push(e) {
+                            return out;
+                        }
                     }
+                    at = p;
                 }
             }
         } else {
             for (m, lp) in nodes {
-                for e in decode_node(m, lp) {
+                let Some(mut r) = NodeReader::new(m, lp) else {
+                    continue;
+                };
+                while let Some(e) = r.next(wanted) {
+                    if e.id > end {
+                        return out;
+                    }
                     if !push(e) {
                         return out;
                     }
@@ -509,8 +587,10 @@ impl Stream {
         let Some((master, lp)) = self.nodes.floor(id) else {
             return false;
         };
-        let Some(e) = decode_node(master, lp)
-            .into_iter()
+        let Some(mut r) = NodeReader::new(master, lp) else {
+            return false;
+        };
+        let Some(e) = std::iter::from_fn(|| r.next(|_| false))
             .find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
         else {
             return false;
