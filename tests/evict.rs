@@ -620,12 +620,7 @@ fn no_eviction_during_client_pause() {
 #[test]
 fn evicted_events_match_redis() {
     let mut p = DiffPair::new();
-    p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
-    let mut subs = (p.subject.conn(), p.reference.conn());
-    for s in [&mut subs.0, &mut subs.1] {
-        s.send(&encode_command(&["PSUBSCRIBE", "__key*@0__:*"]));
-        s.read_reply();
-    }
+    let mut subs = p.event_subscribers();
     check_events(
         &mut p,
         &mut subs,

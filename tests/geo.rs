@@ -58,12 +58,7 @@ fn geo_writes_invalidate_watch_like_redis() {
 #[test]
 fn geo_commands_publish_redis_events() {
     let mut p = DiffPair::new();
-    p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
-    let mut subs = (p.subject.conn(), p.reference.conn());
-    for s in [&mut subs.0, &mut subs.1] {
-        s.send(&encode_command(&["PSUBSCRIBE", "__key*@0__:*"]));
-        s.read_reply();
-    }
+    let mut subs = p.event_subscribers();
     let groups: &[&[&str]] = &[
         &[
             "GEOADD k 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",

@@ -8,12 +8,7 @@ use common::*;
 #[test]
 fn zset_commands_publish_redis_events() {
     let mut p = DiffPair::new();
-    p.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
-    let mut subs = (p.subject.conn(), p.reference.conn());
-    for s in [&mut subs.0, &mut subs.1] {
-        s.send(&encode_command(&["PSUBSCRIBE", "__key*@0__:*"]));
-        s.read_reply();
-    }
+    let mut subs = p.event_subscribers();
     let groups: &[&[&str]] = &[
         &[
             "ZADD z 1 a 2 b",

@@ -363,6 +363,18 @@ impl DiffPair {
         }
     }
 
+    /// Turns on every keyspace event class (`KEA`) on both servers and returns a subscriber
+    /// to db 0's keyspace and keyevent channels on each: (subject, reference).
+    pub fn event_subscribers(&mut self) -> (RawConn, RawConn) {
+        self.check(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let mut subs = (self.subject.conn(), self.reference.conn());
+        for s in [&mut subs.0, &mut subs.1] {
+            s.send(&encode_command(&["PSUBSCRIBE", "__key*@0__:*"]));
+            s.read_reply();
+        }
+        subs
+    }
+
     /// Replaces both connections with fresh ones.
     pub fn reconnect(&mut self) {
         self.subject_conn = self.subject.conn();
