@@ -30,6 +30,11 @@ fn malformed_requests_match_redis() {
         (b"get\r\n", 1),
         (b"*1\r\n$3\r\nGET\r\n", 1),
         (b"*2\r\n$6\r\nCONFIG\r\n$7\r\nnothere\r\n", 1),
+        // Inline words split in place (blanks, a CR inside the line) and the quoted path
+        // (\v, \f: sdssplitargs skips them only between words), mixed with multibulk.
+        (b"SET  k\tv \r\nGET k\r\nECHO a\rb\r\n", 3),
+        (b"ECHO a\x0bb\r\n\x0bPING\r\nECHO \x0c x\r\n", 3),
+        (b"PING\r\n*1\r\n$4\r\nPING\r\nECHO x\r\n\t ECHO  y  \r\n", 4),
     ];
     for (bytes, replies) in cases {
         let mut pair = DiffPair::new();
